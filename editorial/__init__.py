@@ -1,0 +1,56 @@
+"""editorial: a desk for writing, reviewing and publishing honest ranking posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """The application factory: config from the environment, then ``test_config`` on top."""
+    import os
+
+    from . import auth, cli, desk, errors_pages
+    from .celery_app import celery_init_app
+    from .config import from_environment
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    app = Flask(
+        __name__,
+        instance_path=instance_path or os.environ.get("EDITORIAL_INSTANCE_PATH") or None,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    celery_init_app(app)
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(desk.bp)
+    errors_pages.init_app(app)
+    cli.init_app(app)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+    return app
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite enforces foreign keys only when asked, per connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

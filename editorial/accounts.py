@@ -1,0 +1,125 @@
+"""Account operations: create users, change roles, (de)activate, authenticate. They flush, never commit."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from .audit import record
+from .errors import InvalidInput
+from .models import Role, User, UserRole, db, utcnow
+from .security import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+
+
+def normalise_email(email: str) -> str:
+    """The canonical, lower-case form of an e-mail address, or raise InvalidInput."""
+    try:
+        info = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput.single("email", str(exc)) from None
+    return info.normalized.lower()
+
+
+def check_password(password: str) -> None:
+    """Raise InvalidInput when ``password`` is too short or absurdly long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput.single(
+            "password", f"Use at least {MIN_PASSWORD_LENGTH} characters (15 or more is better)."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput.single("password", f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def parse_roles(names: Iterable[str]) -> set[Role]:
+    """Role names to roles, or raise InvalidInput naming the unknown one."""
+    roles = set()
+    for name in names:
+        try:
+            roles.add(Role(name.strip().lower()))
+        except ValueError:
+            choices = ", ".join(r.value for r in Role)
+            raise InvalidInput.single("role", f'Unknown role "{name}"; choose from {choices}.')
+    return roles
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[Role],
+    actor: User | None = None,
+) -> User:
+    """Create an active user with ``roles``."""
+    email = normalise_email(email)
+    display_name = display_name.strip()
+    if not display_name:
+        raise InvalidInput.single("name", "A display name is required.")
+    if len(display_name) > 100:
+        raise InvalidInput.single("name", "Use at most 100 characters.")
+    check_password(password)
+    if find_user(email) is not None:
+        raise InvalidInput.single("email", f"{email} already has an account.")
+    user = User(email=email, display_name=display_name, password_hash=hash_password(password))
+    user.role_rows = [UserRole(role=role) for role in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    record("user.created", actor=actor, details={"user": email, "roles": _names(user.roles)})
+    return user
+
+
+def set_roles(user: User, roles: Iterable[Role], actor: User | None = None) -> None:
+    """Replace the user's roles."""
+    roles = set(roles)
+    before = user.roles
+    user.role_rows = [row for row in user.role_rows if row.role in roles] + [
+        UserRole(role=role) for role in sorted(roles - before)
+    ]
+    db.session.flush()
+    record(
+        "user.roles_changed",
+        actor=actor,
+        details={"user": user.email, "before": _names(before), "after": _names(roles)},
+    )
+
+
+def set_active(user: User, active: bool, actor: User | None = None) -> None:
+    """Deactivate or reactivate a user; deactivating ends their sessions."""
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.session_token = secrets.token_urlsafe(32)
+    db.session.flush()
+    record("user.activated" if active else "user.deactivated", actor=actor,
+           details={"user": user.email})
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; records the sign-in."""
+    user = find_user(email) if email else None
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        return None
+    if not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def _names(roles: Iterable[Role]) -> list[str]:
+    return sorted(role.value for role in roles)

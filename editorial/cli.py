@@ -1,0 +1,256 @@
+"""The `editorial` command line: the same operations as the desk, as CLI commands."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import accounts, operations
+from .errors import InvalidInput, PermissionDenied
+from .interchange import InterchangeError, parse_post
+from .models import Post, Role, User, db
+from .rules import Severity, check_post
+
+ROLE_CHOICE = click.Choice([r.value for r in Role], case_sensitive=False)
+
+
+def _fail(message: str) -> click.ClickException:
+    return click.ClickException(message)
+
+
+def _problems(exc: InvalidInput, where: str = "") -> str:
+    prefix = f"{where}: " if where else ""
+    return "\n".join(f"{prefix}{path or '(whole file)'}: {msg}" for path, msg in exc.problems)
+
+
+def _user(email: str) -> User:
+    user = accounts.find_user(email)
+    if user is None:
+        raise _fail(f"No user with e-mail {email}.")
+    return user
+
+
+# ---- users -----------------------------------------------------------------------------------
+
+users = click.Group("users", help="Manage accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICE)
+@click.option("--password", help="Prompted for when absent.")
+@with_appcontext
+def users_create(email: str, display_name: str, roles: tuple[str, ...], password: str | None) -> None:
+    """Create an account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(email, display_name, password, accounts.parse_roles(roles))
+    except InvalidInput as exc:
+        raise _fail(_problems(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List accounts with their roles."""
+    for user in db.session.scalars(sa.select(User).order_by(User.email)):
+        roles = ",".join(sorted(r.value for r in user.roles)) or "-"
+        status = "active" if user.active else "deactivated"
+        click.echo(f"{user.email}\t{user.display_name}\t{roles}\t{status}")
+
+
+@users.command("set-roles")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICE)
+@with_appcontext
+def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
+    """Replace an account's roles."""
+    user = _user(email)
+    accounts.set_roles(user, accounts.parse_roles(roles))
+    db.session.commit()
+    click.echo(f"{user.email} now has roles: {', '.join(sorted(r.value for r in user.roles))}.")
+
+
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email: str) -> None:
+    """Deactivate an account: no more sign-ins, current sessions end. Its history stays."""
+    user = _user(email)
+    accounts.set_active(user, False)
+    db.session.commit()
+    click.echo(f"{user.email} is deactivated.")
+
+
+@users.command("activate")
+@click.argument("email")
+@with_appcontext
+def users_activate(email: str) -> None:
+    """Reactivate a deactivated account."""
+    user = _user(email)
+    accounts.set_active(user, True)
+    db.session.commit()
+    click.echo(f"{user.email} is active again.")
+
+
+# ---- posts -----------------------------------------------------------------------------------
+
+posts = click.Group("posts", help="Import, export and check ranking posts.")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"{path}: cannot read: {exc.strerror}") from None
+
+
+@posts.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--author", "author_email", required=True, help="E-mail of the writer who owns them.")
+@with_appcontext
+def posts_import(files: tuple[Path, ...], author_email: str) -> None:
+    """Import posts from interchange JSON files as drafts; each file is all or nothing."""
+    author = _user(author_email)
+    failed = 0
+    for path in files:
+        try:
+            with db.session.begin_nested():
+                post = operations.create_post(parse_post(_read(path)), author)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            failed += 1
+            continue
+        except InvalidInput as exc:
+            click.echo(f"Error: {_problems(exc, str(path))}", err=True)
+            failed += 1
+            continue
+        except PermissionDenied as exc:
+            raise _fail(str(exc)) from None
+        db.session.commit()
+        click.echo(f"{post.id}\t{post.slug}")
+    if failed:
+        raise _fail(f"{failed} of {len(files)} file(s) not imported.")
+
+
+@posts.command("export")
+@click.argument("id_or_slug")
+@with_appcontext
+def posts_export(id_or_slug: str) -> None:
+    """Print a post's current content as interchange JSON."""
+    post = operations.get_post(id_or_slug)
+    if post is None:
+        raise _fail(f"No post with id or slug {id_or_slug}.")
+    click.echo(json.dumps(operations.export_post(post), indent=2, ensure_ascii=False))
+
+
+@posts.command("check")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
+def posts_check(file: Path) -> None:
+    """Print the editorial rules' findings for a file; exit status 1 when any is an error."""
+    data = sys.stdin.buffer.read() if str(file) == "-" else _read(file)
+    try:
+        post = parse_post(data)
+    except InterchangeError as exc:
+        raise _fail(_problems(exc, str(file))) from None
+    findings = check_post(post)
+    for finding in findings:
+        click.echo(f"{finding.severity.value}: {finding.field}: {finding.message} [{finding.code}]")
+    errors = sum(f.severity == Severity.ERROR for f in findings)
+    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in {file}.")
+    if errors:
+        sys.exit(1)
+
+
+@posts.command("list")
+@with_appcontext
+def posts_list() -> None:
+    """List posts with their state and author."""
+    for post in db.session.scalars(sa.select(Post).order_by(Post.id)):
+        click.echo(f"{post.id}\t{post.slug}\t{post.state.value}\t{post.author.email}")
+
+
+# ---- demo ------------------------------------------------------------------------------------
+
+DEMO_USERS = [
+    ("writer@example.com", "Wren Writer", [Role.WRITER]),
+    ("writer2@example.com", "Wally Writer", [Role.WRITER]),
+    ("reviewer@example.com", "Rhea Reviewer", [Role.REVIEWER, Role.WRITER]),
+    ("admin@example.com", "Ada Admin", [Role.ADMIN, Role.REVIEWER]),
+]
+
+# (sample file, author, what happens to it)
+DEMO_POSTS = [
+    ("python-web-frameworks-2026.json", "writer@example.com", "approve"),
+    ("password-managers-2026.json", "writer2@example.com", "submit"),
+    ("static-site-generators-2026.json", "writer@example.com", "request_changes"),
+    ("note-taking-apps-2026.json", "writer@example.com", "draft"),
+]
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Create demo accounts (new passwords printed each run) and sample posts in several states."""
+    click.echo("Demo accounts (passwords are new on every run):")
+    accounts_by_email = {}
+    for email, name, roles in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        user = accounts.find_user(email)
+        if user is None:
+            user = accounts.create_user(email, name, password, roles)
+        else:
+            user.password_hash = accounts.hash_password(password)
+            accounts.set_active(user, True)
+        accounts_by_email[email] = user
+        click.echo(f"  {email:<24} {password:<14} {', '.join(r.value for r in roles)}")
+    reviewer = accounts_by_email["reviewer@example.com"]
+    samples = resources.files("editorial") / "samples"
+    for filename, email, fate in DEMO_POSTS:
+        content = parse_post(samples.joinpath(filename).read_bytes())
+        if operations.get_post(content.slug) is not None:
+            continue
+        post = operations.create_post(content, accounts_by_email[email])
+        if fate != "draft":
+            operations.submit_for_review(post, post.author)
+        if fate == "approve":
+            operations.approve(post, reviewer, "Clear criteria, honest alternatives.")
+        elif fate == "request_changes":
+            operations.request_changes(
+                post, reviewer, "Say which Hugo templating pain points you hit yourself."
+            )
+    db.session.commit()
+    click.echo("Sample posts:")
+    for post in db.session.scalars(sa.select(Post).order_by(Post.id)):
+        click.echo(f"  {post.slug:<36} {post.state.label:<18} by {post.author.email}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app."""
+    app.cli.add_command(users)
+    app.cli.add_command(posts)
+    app.cli.add_command(demo)
+
+
+
+def _create_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Manage the editorial desk (the same as `flask --app wsgi`)."""

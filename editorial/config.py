@@ -1,0 +1,98 @@
+"""Settings from the environment, with defaults that need no services (see README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable; the message says which and why."""
+
+
+def _secret_key(instance: Path) -> str:
+    """The SECRET_KEY from the environment, else one generated once and kept in the instance."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def database_url(url: str) -> str:
+    """Normalise a database URL: plain postgres URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
+    """Celery settings for the broker URL; the default is kombu's filesystem transport."""
+    settings: dict[str, Any] = {
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+    }
+    if url:
+        settings["broker_url"] = url
+        return settings
+    queue = instance / "broker"
+    for sub in ("queue", "processed"):
+        (queue / sub).mkdir(parents=True, exist_ok=True)
+    settings["broker_url"] = "filesystem://"
+    settings["broker_transport_options"] = {
+        "data_folder_in": str(queue / "queue"),
+        "data_folder_out": str(queue / "queue"),
+        "processed_folder": str(queue / "processed"),
+        "store_processed": False,
+    }
+    return settings
+
+
+def from_environment(instance_path: str) -> dict[str, Any]:
+    """Build the app config from environment variables (documented in the README)."""
+    env = os.environ
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    production = env.get("EDITORIAL_ENV", "development") == "production"
+    if production and not env.get("SECRET_KEY"):
+        raise ConfigError(
+            "SECRET_KEY must be set in production: every web and worker machine needs the same key."
+        )
+    redis_url = env.get("REDIS_URL")
+    site_dir = Path(env.get("SITE_DIR") or instance / "site")
+    return {
+        "EDITORIAL_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{instance / 'editorial.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CELERY": broker_settings(env.get("CELERY_BROKER_URL") or redis_url, instance),
+        "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000/site/").rstrip("/") + "/",
+        "SITE_TITLE": env.get("SITE_TITLE", "Honest Rankings"),
+        "SITE_DIR": str(site_dir.resolve()),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "editorial"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

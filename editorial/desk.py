@@ -1,0 +1,21 @@
+"""The desk's home: the signed-in user's posts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from .extensions import db
+from .models import Post
+
+bp = Blueprint("desk", __name__)
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    posts = db.session.scalars(
+        sa.select(Post).where(Post.author_id == current_user.id).order_by(Post.updated_at.desc())
+    ).all()
+    return render_template("desk/index.html", posts=posts)

@@ -1,0 +1,60 @@
+"""Markdown to safe HTML: markdown-it-py without raw HTML, then sanitised by nh3."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # "js-default" is CommonMark with raw HTML off and links validated; add tables and strikethrough.
+    return MarkdownIt("js-default", {"linkify": False, "typographer": False}).enable(
+        ["table", "strikethrough"]
+    )
+
+
+def render_markdown(text: str | None) -> str:
+    """Render one Markdown field to sanitised HTML ('' for empty input)."""
+    if not text:
+        return ""
+    html = _parser().render(text)
+    # Writers' headings sit inside a page that owns h1/h2; shift them down.
+    html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
+    html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+        filter_style_properties={"text-align"},
+    ).strip()
+
+
+def render_content(content: dict[str, Any]) -> dict[str, Any]:
+    """Render every Markdown field of interchange content, mirroring its shape."""
+    return {
+        "bias": render_markdown(content.get("bias")),
+        "intro": render_markdown(content.get("intro")),
+        "criteria": [render_markdown(c.get("description")) for c in content.get("criteria", [])],
+        "entries": [
+            {
+                "verdict": render_markdown(e.get("verdict")),
+                "pick_else": render_markdown(e.get("pick_else")),
+                "criteria": [render_markdown(n.get("note")) for n in e.get("criteria", [])],
+            }
+            for e in content.get("entries", [])
+        ],
+        "faq": [render_markdown(f.get("answer")) for f in content.get("faq", [])],
+    }

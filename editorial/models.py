@@ -1,0 +1,251 @@
+"""Database models: users, posts, immutable revisions and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .workflow import PostState
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime; use an aware UTC datetime")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value
+
+
+class Role(StrEnum):
+    WRITER = "writer"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+def _enum(enum_cls: type[StrEnum], name: str) -> sa.Enum:
+    # Stored as text with a CHECK constraint: portable, and new values need no ALTER TYPE.
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda cls: [member.value for member in cls],
+        validate_strings=True,
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint("length(display_name) > 0", name="display_name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Sessions carry this token, not the id: rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> set[Role]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class Post(db.Model):
+    __tablename__ = "post"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "state NOT IN ('approved') OR approved_revision_id IS NOT NULL",
+            name="approved_has_revision",
+        ),
+        sa.CheckConstraint(
+            "state NOT IN ('published') OR published_revision_id IS NOT NULL",
+            name="published_has_revision",
+        ),
+        sa.CheckConstraint("length(slug) > 0", name="slug_not_empty"),
+        # Each pinned revision must belong to this very post.
+        sa.ForeignKeyConstraint(
+            ["id", "current_revision_id"], ["revision.post_id", "revision.id"],
+            use_alter=True, name="fk_post_current_revision",
+        ),
+        sa.ForeignKeyConstraint(
+            ["id", "approved_revision_id"], ["revision.post_id", "revision.id"],
+            use_alter=True, name="fk_post_approved_revision",
+        ),
+        sa.ForeignKeyConstraint(
+            ["id", "published_revision_id"], ["revision.post_id", "revision.id"],
+            use_alter=True, name="fk_post_published_revision",
+        ),
+    )
+
+    # Explicit: the composite foreign keys below would otherwise switch autoincrement off.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    state: Mapped[PostState] = mapped_column(
+        _enum(PostState, "post_state"), default=PostState.DRAFT, index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_revision_id: Mapped[int | None] = mapped_column()
+    approved_revision_id: Mapped[int | None] = mapped_column()
+    published_revision_id: Mapped[int | None] = mapped_column()
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    current_revision: Mapped[Revision | None] = relationship(
+        foreign_keys=[current_revision_id],
+        primaryjoin="Revision.id == Post.current_revision_id",
+        post_update=True,
+        viewonly=False,
+    )
+    approved_revision: Mapped[Revision | None] = relationship(
+        foreign_keys=[approved_revision_id],
+        primaryjoin="Revision.id == Post.approved_revision_id",
+        post_update=True,
+    )
+    published_revision: Mapped[Revision | None] = relationship(
+        foreign_keys=[published_revision_id],
+        primaryjoin="Revision.id == Post.published_revision_id",
+        post_update=True,
+    )
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="post",
+        foreign_keys="Revision.post_id",
+        order_by="Revision.number",
+        lazy="dynamic",
+    )
+
+    @property
+    def title(self) -> str:
+        return self.current_revision.content["title"] if self.current_revision else self.slug
+
+    def __repr__(self) -> str:
+        return f"<Post {self.slug} {self.state}>"
+
+
+class Revision(db.Model):
+    """An immutable snapshot of a post's whole content, with its rendered Markdown."""
+
+    __tablename__ = "revision"
+    __table_args__ = (
+        sa.UniqueConstraint("post_id", "number"),
+        sa.UniqueConstraint("post_id", "id"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column()
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    # Markdown rendered and sanitised once, when the revision is made.
+    rendered: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="revisions", foreign_keys=[post_id])
+    created_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Revision {self.post_id}#{self.number}>"
+
+
+class AuditEvent(db.Model):
+    """One thing that happened: who did what, when, to which post and revision."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.CheckConstraint("length(action) > 0", name="action_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("post.id", ondelete="SET NULL"), index=True
+    )
+    revision_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("revision.id", ondelete="SET NULL")
+    )
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+@sa.event.listens_for(Revision, "before_update")
+@sa.event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper: Any, connection: Any, target: Any) -> None:
+    raise ValueError(f"{type(target).__name__} rows are immutable")

@@ -1,0 +1,218 @@
+"""Fixtures: an app on each database backend, migrated once per run, cleaned after each test.
+
+Databases are picked with ``--db`` (default: sqlite and postgres). PostgreSQL tests run
+in a throwaway database created for this run. Under ``CI=true`` a missing PostgreSQL or
+Redis fails the run; on a laptop the tests that need it are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from editorial import accounts, create_app, operations
+from editorial.interchange import parse_post
+from editorial.models import Role, User, db
+
+SAMPLES = Path(__file__).resolve().parent.parent / "editorial" / "samples"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db", default="sqlite,postgres", help="comma-separated database backends to test"
+    )
+
+
+def need_service(name: str, reason: str) -> None:
+    """Fail under CI, skip on a laptop: a missing service must never pass silently in CI."""
+    message = f"{name} is not available: {reason}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: services are required)")
+    pytest.skip(message)
+
+
+def _reachable(url: str, default_port: int) -> str | None:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+            return None
+    except OSError as exc:
+        return str(exc)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = [b.strip() for b in metafunc.config.getoption("--db").split(",") if b.strip()]
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database for this run on ``backend``."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+        _migrate(url, tmp_path_factory)
+        yield url
+        return
+    if backend != "postgres":
+        raise pytest.UsageError(f"unknown --db backend {backend!r}")
+    if problem := _reachable(POSTGRES_URL, 5432):
+        need_service("PostgreSQL", f"{POSTGRES_URL}: {problem}")
+    name = f"editorial_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = str(sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    try:
+        _migrate(url, tmp_path_factory)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _migrate(url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(_config(url), instance_path=str(tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _config(url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": f"editorial-test-{uuid.uuid4().hex}",
+    }
+
+
+@pytest.fixture
+def make_app(
+    database_url: str, tmp_path: Path
+) -> Iterator[Callable[..., Any]]:
+    """A factory for apps on the test database; tables are emptied after the test."""
+    apps = []
+
+    def factory(**overrides: Any) -> Any:
+        app = create_app({**_config(database_url), **overrides}, instance_path=str(tmp_path / "instance"))
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        with apps[0].app_context():
+            db.session.remove()
+            _empty_tables()
+        for app in apps:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.commit()
+            return
+        # Posts and revisions point at each other; SQLite only drops the check outside a transaction.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any]) -> Iterator[Any]:
+    """An app with CSRF off, inside an app context."""
+    application = make_app(WTF_CSRF_ENABLED=False)
+    with application.app_context():
+        yield application
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_user(app: Any) -> Callable[..., User]:
+    """Create and commit a user: ``create_user("w@x.org", Role.WRITER)``."""
+
+    def factory(email: str = "writer@example.com", *roles: Role, name: str | None = None,
+                password: str = PASSWORD) -> User:
+        user = accounts.create_user(email, name or email.split("@")[0].title(), password,
+                                    roles or (Role.WRITER,))
+        db.session.commit()
+        return user
+
+    return factory
+
+
+def sample(name: str = "python-web-frameworks-2026") -> dict[str, Any]:
+    """A copy of a sample post as interchange data."""
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def create_post(app: Any) -> Callable[..., Any]:
+    """Create and commit a draft post from interchange data (a complete sample by default)."""
+
+    def factory(author: User, data: dict[str, Any] | None = None, **changes: Any) -> Any:
+        content = copy.deepcopy(data) if data is not None else sample()
+        content.update(changes)
+        post = operations.create_post(parse_post(content), author)
+        db.session.commit()
+        return post
+
+    return factory
+
+
+class AuthActions:
+    def __init__(self, client: Any):
+        self.client = client
+
+    def login(self, email: str = "writer@example.com", password: str = PASSWORD, **extra: Any) -> Any:
+        return self.client.post("/login", data={"email": email, "password": password, **extra})
+
+    def logout(self) -> Any:
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: Any) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """This machine's Redis, required under CI."""
+    if problem := _reachable(REDIS_URL, 6379):
+        need_service("Redis", f"{REDIS_URL}: {problem}")
+    return REDIS_URL

@@ -1,0 +1,3 @@
+from editorial import create_app
+
+app = create_app()
