@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     from . import auth, cli, desk, errors_pages
     from .celery_app import celery_init_app
     from .config import from_environment
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, login_manager, migrate
 
     app = Flask(
         __name__,
@@ -33,11 +33,11 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)
 
     app.register_blueprint(auth.bp)
+    auth.throttle_login(app)
     app.register_blueprint(desk.bp)
     errors_pages.init_app(app)
     cli.init_app(app)

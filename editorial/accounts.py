@@ -70,10 +70,11 @@ def create_user(
     if len(display_name) > 100:
         raise InvalidInput.single("name", "Use at most 100 characters.")
     check_password(password)
+    roles = {Role(role) for role in roles}
     if find_user(email) is not None:
         raise InvalidInput.single("email", f"{email} already has an account.")
     user = User(email=email, display_name=display_name, password_hash=hash_password(password))
-    user.role_rows = [UserRole(role=role) for role in sorted(set(roles))]
+    user.role_rows = [UserRole(role=role) for role in sorted(roles)]
     db.session.add(user)
     db.session.flush()
     record("user.created", actor=actor, details={"user": email, "roles": _names(user.roles)})
@@ -82,7 +83,7 @@ def create_user(
 
 def set_roles(user: User, roles: Iterable[Role], actor: User | None = None) -> None:
     """Replace the user's roles."""
-    roles = set(roles)
+    roles = {Role(role) for role in roles}
     before = user.roles
     user.role_rows = [row for row in user.role_rows if row.role in roles] + [
         UserRole(role=role) for role in sorted(roles - before)

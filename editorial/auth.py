@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug import Response
 
 from . import accounts
-from .extensions import db, limiter, login_manager
+from .extensions import db, login_manager
 from .forms import EmptyForm, LoginForm
 from .models import User
 from .security import safe_next
@@ -26,17 +28,26 @@ def load_user(session_token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _email_key() -> str:
     return "login-email:" + request.form.get("email", "").strip().lower()
 
 
+def throttle_login(app: Flask) -> None:
+    """Limit sign-in attempts per client address and per e-mail address."""
+    # One Limiter per app: Flask-Limiter keeps its storage and key prefix on the instance.
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
+    )
+    limit = app.config["LOGIN_RATE_LIMIT"]
+    view = app.view_functions["auth.login"]
+    view = limiter.limit(limit, methods=["POST"], key_func=_email_key)(view)
+    app.view_functions["auth.login"] = limiter.limit(limit, methods=["POST"])(view)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
 def login() -> str | Response:
     target = safe_next(request.values.get("next")) or url_for("desk.index")
     if current_user.is_authenticated:

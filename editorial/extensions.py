@@ -1,7 +1,5 @@
 """Flask extensions, created unbound and attached in create_app with init_app."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
@@ -11,6 +9,5 @@ from .models import db
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-__all__ = ["csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = ["csrf", "db", "login_manager", "migrate"]

@@ -181,3 +181,7 @@ def json_schema() -> dict[str, Any]:
     schema = RankingPost.model_json_schema()
     schema["$id"] = "ranking-post.schema.json"
     return schema
+
+
+if __name__ == "__main__":  # python -m editorial.interchange > docs/ranking-post.schema.json
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,168 @@
+"""Signing in and out through the test client, with real CSRF on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import PASSWORD
+from editorial import accounts
+from editorial.models import db
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    application = make_app()  # CSRF on, as in production
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture
+def csrf_client(csrf_app):
+    return csrf_app.test_client()
+
+
+def _token(client, path="/login"):
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def _writer():
+    user = accounts.create_user("writer@example.com", "Wren", PASSWORD, ["writer"])
+    db.session.commit()
+    return user
+
+
+def test_desk_needs_a_signed_in_user(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_sign_in_and_out_with_csrf(csrf_app, csrf_client):
+    _writer()
+    token = _token(csrf_client)
+    response = csrf_client.post(
+        "/login", data={"email": "Writer@Example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "My posts" in csrf_client.get("/").get_data(as_text=True)
+    desk_token = _token(csrf_client, "/")
+    assert csrf_client.post("/logout", data={"csrf_token": desk_token}).status_code == 302
+    assert csrf_client.get("/").status_code == 302
+
+
+def test_sign_in_without_csrf_token_is_refused(csrf_app, csrf_client):
+    _writer()
+    response = csrf_client.post("/login", data={"email": "writer@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "form expired" in response.get_data(as_text=True)
+    assert csrf_client.get("/").status_code == 302
+
+
+def test_sign_out_without_csrf_token_does_nothing(csrf_app, csrf_client):
+    _writer()
+    csrf_client.post(
+        "/login",
+        data={"email": "writer@example.com", "password": PASSWORD, "csrf_token": _token(csrf_client)},
+    )
+    assert csrf_client.post("/logout").status_code == 400
+    assert csrf_client.get("/").status_code == 200
+
+
+def test_sign_out_is_post_only(client, auth):
+    _writer()
+    auth.login()
+    assert client.get("/logout").status_code == 405
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_keeps_the_email_and_says_why(client):
+    _writer()
+    response = client.post("/login", data={"email": "writer@example.com", "password": "nope nope"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "do not match an active account" in page
+    assert 'value="writer@example.com"' in page
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_email_gets_the_same_message(client):
+    response = client.post("/login", data={"email": "nobody@example.com", "password": PASSWORD})
+    assert "do not match an active account" in response.get_data(as_text=True)
+
+
+def test_sign_in_records_the_time(client, auth):
+    user = _writer()
+    assert user.last_login_at is None
+    auth.login()
+    db.session.refresh(user)
+    assert user.last_login_at is not None
+
+
+def test_deactivated_user_cannot_sign_in_and_is_signed_out(client, auth):
+    user = _writer()
+    auth.login()
+    assert client.get("/").status_code == 200
+    accounts.set_active(user, False)
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    assert "do not match an active account" in auth.login().get_data(as_text=True)
+
+
+SAFE = ["/", "/posts/3?tab=history", "/a/b#frag"]
+OFFSITE = [
+    "//evil.example", "\\\\evil.example", "/\\evil.example", "\\/evil.example",
+    "http://evil.example", "https:evil.example", "http:evil.example", "javascript:alert(1)",
+    "evil.example", "///evil.example", "/\t/evil.example", "/\n/evil.example", " //evil.example",
+    "/\x00/evil.example", "%2F%2Fevil.example", "data:text/html,<script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("target", SAFE)
+def test_next_on_this_site_is_followed(client, auth, target):
+    _writer()
+    response = auth.login(next=target)
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize("target", OFFSITE)
+def test_next_never_leads_off_site(client, auth, target):
+    _writer()
+    response = auth.login(next=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_next_from_the_query_string_survives_the_form(client):
+    _writer()
+    page = client.get("/login?next=/somewhere").get_data(as_text=True)
+    assert 'value="/somewhere"' in page
+
+
+def test_sign_in_attempts_are_throttled(make_app):
+    throttled = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="3 per minute")
+    with throttled.app_context():
+        client = throttled.test_client()
+        codes = [
+            client.post("/login", data={"email": "a@example.com", "password": "wrong one"}).status_code
+            for _ in range(4)
+        ]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_session_cookie_flags_in_production(make_app, monkeypatch):
+    monkeypatch.setenv("EDITORIAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    prod = make_app(WTF_CSRF_ENABLED=False)
+    with prod.app_context():
+        _writer()
+        response = prod.test_client().post(
+            "/login", data={"email": "writer@example.com", "password": PASSWORD}
+        )
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie

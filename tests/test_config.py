@@ -1,0 +1,105 @@
+"""Configuration from the environment, with embedded defaults (no app database needed)."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from editorial import create_app
+from editorial.config import ConfigError, database_url, from_environment
+
+ENV = ["DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "SITE_URL", "SITE_TITLE", "SITE_DIR",
+       "REDIS_URL", "RATELIMIT_STORAGE_URI", "EDITORIAL_ENV"]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_embedded_defaults_live_in_the_instance_folder(tmp_path):
+    config = from_environment(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'editorial.sqlite3'}"
+    assert config["CELERY"]["broker_url"] == "filesystem://"
+    queue = config["CELERY"]["broker_transport_options"]["data_folder_in"]
+    assert queue.startswith(str(tmp_path))
+    assert config["SITE_DIR"] == str(tmp_path / "site")
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    first = from_environment(str(tmp_path))["SECRET_KEY"]
+    second = from_environment(str(tmp_path))["SECRET_KEY"]
+    assert first == second
+    assert len(first) >= 64
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    other = tmp_path / "other"
+    assert from_environment(str(other))["SECRET_KEY"] != first
+
+
+def test_settings_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal/editorial")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("SITE_URL", "https://rankings.example")
+    monkeypatch.setenv("SITE_TITLE", "Rankings")
+    monkeypatch.setenv("SITE_DIR", str(tmp_path / "public"))
+    config = from_environment(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/editorial"
+    assert config["CELERY"]["broker_url"] == "redis://cache.internal:6379/2"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/2"
+    assert config["SECRET_KEY"] == "from-env"
+    assert config["SITE_URL"] == "https://rankings.example/"
+    assert config["SITE_TITLE"] == "Rankings"
+    assert config["SITE_DIR"] == str(tmp_path / "public")
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_celery_broker_url_wins_over_redis_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://a/1")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://b/2")
+    assert from_environment(str(tmp_path))["CELERY"]["broker_url"] == "redis://b/2"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("EDITORIAL_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        from_environment(str(tmp_path))
+
+
+def test_production_cookies_are_secure(tmp_path, monkeypatch):
+    monkeypatch.setenv("EDITORIAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s")
+    config = from_environment(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://h/db", "postgresql+psycopg://h/db"),
+        ("postgresql://h/db", "postgresql+psycopg://h/db"),
+        ("postgresql+psycopg://h/db", "postgresql+psycopg://h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_url_uses_psycopg_3(given, expected):
+    assert database_url(given) == expected
+
+
+def test_worker_entry_is_wired_like_flasks_example(tmp_path, monkeypatch):
+    monkeypatch.setenv("EDITORIAL_INSTANCE_PATH", str(tmp_path))
+    import importlib
+
+    import worker
+
+    importlib.reload(worker)
+    assert worker.celery_app is worker.flask_app.extensions["celery"]
+    assert worker.celery_app.conf.task_acks_late is True
+    assert worker.celery_app.conf.broker_url == "filesystem://"
+    assert create_app().instance_path == str(tmp_path)

@@ -1,0 +1,65 @@
+"""Real services: Redis-backed sign-in throttling and a real Celery worker on Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_sign_in_throttle_is_shared_through_redis(make_app, redis_url):
+    prefix = f"editorial-test-{uuid.uuid4().hex}"
+    settings = dict(WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI=f"{redis_url}/0",
+                    RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT="2 per minute")
+    # Two app instances stand for two web processes: the count is shared through Redis.
+    first, second = make_app(**settings), make_app(**settings)
+    attempt = {"email": "someone@example.com", "password": "wrong password"}
+    codes = []
+    for app in (first, second, first):
+        with app.app_context():
+            codes.append(app.test_client().post("/login", data=attempt).status_code)
+    client = redis.Redis.from_url(f"{redis_url}/0")
+    keys = list(client.scan_iter(f"*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    assert codes == [200, 200, 429]
+    assert keys, "the limiter wrote nothing to Redis"
+
+
+@pytest.mark.slow
+def test_worker_process_starts_on_redis_and_answers(redis_url, tmp_path):
+    broker = f"{redis_url}/{os.environ.get('TEST_REDIS_DB', '14')}"
+    node = f"test-{uuid.uuid4().hex[:10]}@localhost"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update(CELERY_BROKER_URL=broker, EDITORIAL_INSTANCE_PATH=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "-n", node,
+         "--loglevel=INFO", "--without-mingle", "--without-gossip"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        from celery import Celery
+
+        control = Celery(broker=broker)
+        deadline = time.monotonic() + 60
+        replies = []
+        while time.monotonic() < deadline and not replies and proc.poll() is None:
+            replies = control.control.ping(destination=[node], timeout=1.0)
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else "worker exited"
+        assert replies and node in replies[0]
+    finally:
+        proc.terminate()
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    assert "ready" in output
