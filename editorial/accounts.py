@@ -1,4 +1,4 @@
-"""Account operations: create users, change roles, (de)activate, authenticate. They flush, never commit."""
+"""Account operations: create, set roles, (de)activate, authenticate. They flush, never commit."""
 
 from __future__ import annotations
 
@@ -47,7 +47,9 @@ def parse_roles(names: Iterable[str]) -> set[Role]:
             roles.add(Role(name.strip().lower()))
         except ValueError:
             choices = ", ".join(r.value for r in Role)
-            raise InvalidInput.single("role", f'Unknown role "{name}"; choose from {choices}.')
+            raise InvalidInput.single(
+                "role", f'Unknown role "{name}"; choose from {choices}.'
+            ) from None
     return roles
 
 
@@ -104,8 +106,11 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
     if not active:
         user.session_token = secrets.token_urlsafe(32)
     db.session.flush()
-    record("user.activated" if active else "user.deactivated", actor=actor,
-           details={"user": user.email})
+    record(
+        "user.activated" if active else "user.deactivated",
+        actor=actor,
+        details={"user": user.email},
+    )
 
 
 def authenticate(email: str, password: str) -> User | None:

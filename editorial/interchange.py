@@ -12,8 +12,9 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from .errors import InvalidInput
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from .errors import InvalidInput
 
 __all__ = [
     "CriterionDecl",
@@ -57,7 +58,11 @@ def _check_url(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in value)
+    ):
         raise ValueError("must be a web address starting with http:// or https://")
     return value
 

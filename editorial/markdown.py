@@ -18,7 +18,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    # "js-default" is CommonMark with raw HTML off and links validated; add tables and strikethrough.
+    # "js-default": CommonMark with raw HTML off and links validated; plus tables, strikethrough.
     return MarkdownIt("js-default", {"linkify": False, "typographer": False}).enable(
         ["table", "strikethrough"]
     )

@@ -140,16 +140,22 @@ class Post(db.Model):
         sa.CheckConstraint("length(slug) > 0", name="slug_not_empty"),
         # Each pinned revision must belong to this very post.
         sa.ForeignKeyConstraint(
-            ["id", "current_revision_id"], ["revision.post_id", "revision.id"],
-            use_alter=True, name="fk_post_current_revision",
+            ["id", "current_revision_id"],
+            ["revision.post_id", "revision.id"],
+            use_alter=True,
+            name="fk_post_current_revision",
         ),
         sa.ForeignKeyConstraint(
-            ["id", "approved_revision_id"], ["revision.post_id", "revision.id"],
-            use_alter=True, name="fk_post_approved_revision",
+            ["id", "approved_revision_id"],
+            ["revision.post_id", "revision.id"],
+            use_alter=True,
+            name="fk_post_approved_revision",
         ),
         sa.ForeignKeyConstraint(
-            ["id", "published_revision_id"], ["revision.post_id", "revision.id"],
-            use_alter=True, name="fk_post_published_revision",
+            ["id", "published_revision_id"],
+            ["revision.post_id", "revision.id"],
+            use_alter=True,
+            name="fk_post_published_revision",
         ),
     )
 

@@ -1,4 +1,4 @@
-"""Post operations: the verbs that change posts. They check, change, record, and flush (never commit)."""
+"""Post operations: verbs that change posts. They check, change, record and flush (never commit)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
 
 
 def _new_revision(post: Post, content: RankingPost, actor: User) -> Revision:
-    last = db.session.scalar(sa.select(sa.func.max(Revision.number)).where(Revision.post_id == post.id))
+    last = db.session.scalar(
+        sa.select(sa.func.max(Revision.number)).where(Revision.post_id == post.id)
+    )
     data = content.content()
     revision = Revision(
         post=post,
@@ -61,7 +63,9 @@ def create_post(content: RankingPost, author: User) -> Post:
         raise PermissionDenied(f"{author.email} is not a writer.")
     content = _claim_slug(content, None)
     now = utcnow()
-    post = Post(slug=content.slug, author=author, state=PostState.DRAFT, created_at=now, updated_at=now)
+    post = Post(
+        slug=content.slug, author=author, state=PostState.DRAFT, created_at=now, updated_at=now
+    )
     db.session.add(post)
     db.session.flush()
     revision = _new_revision(post, content, author)

@@ -15,7 +15,9 @@ MAX_PASSWORD_LENGTH = 1024
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
-    return PasswordHasher()  # argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile
+    return (
+        PasswordHasher()
+    )  # argon2-cffi's defaults are Argon2id with RFC 9106's low-memory profile
 
 
 @lru_cache(maxsize=1)

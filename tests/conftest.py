@@ -25,7 +25,9 @@ from editorial.interchange import parse_post
 from editorial.models import Role, User, db
 
 SAMPLES = Path(__file__).resolve().parent.parent / "editorial" / "samples"
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PASSWORD = "correct horse battery staple"
@@ -48,7 +50,9 @@ def need_service(name: str, reason: str) -> None:
 def _reachable(url: str, default_port: int) -> str | None:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
             return None
     except OSError as exc:
         return str(exc)
@@ -106,14 +110,14 @@ def _config(url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_app(
-    database_url: str, tmp_path: Path
-) -> Iterator[Callable[..., Any]]:
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """A factory for apps on the test database; tables are emptied after the test."""
     apps = []
 
     def factory(**overrides: Any) -> Any:
-        app = create_app({**_config(database_url), **overrides}, instance_path=str(tmp_path / "instance"))
+        app = create_app(
+            {**_config(database_url), **overrides}, instance_path=str(tmp_path / "instance")
+        )
         apps.append(app)
         return app
 
@@ -134,7 +138,7 @@ def _empty_tables() -> None:
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             conn.commit()
             return
-        # Posts and revisions point at each other; SQLite only drops the check outside a transaction.
+        # Posts and revisions point at each other; SQLite drops the check outside a transaction.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
@@ -165,10 +169,15 @@ def runner(app: Any) -> Any:
 def create_user(app: Any) -> Callable[..., User]:
     """Create and commit a user: ``create_user("w@x.org", Role.WRITER)``."""
 
-    def factory(email: str = "writer@example.com", *roles: Role, name: str | None = None,
-                password: str = PASSWORD) -> User:
-        user = accounts.create_user(email, name or email.split("@")[0].title(), password,
-                                    roles or (Role.WRITER,))
+    def factory(
+        email: str = "writer@example.com",
+        *roles: Role,
+        name: str | None = None,
+        password: str = PASSWORD,
+    ) -> User:
+        user = accounts.create_user(
+            email, name or email.split("@")[0].title(), password, roles or (Role.WRITER,)
+        )
         db.session.commit()
         return user
 
@@ -198,7 +207,9 @@ class AuthActions:
     def __init__(self, client: Any):
         self.client = client
 
-    def login(self, email: str = "writer@example.com", password: str = PASSWORD, **extra: Any) -> Any:
+    def login(
+        self, email: str = "writer@example.com", password: str = PASSWORD, **extra: Any
+    ) -> Any:
         return self.client.post("/login", data={"email": email, "password": password, **extra})
 
     def logout(self) -> Any:

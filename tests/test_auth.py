@@ -56,7 +56,9 @@ def test_sign_in_and_out_with_csrf(csrf_app, csrf_client):
 
 def test_sign_in_without_csrf_token_is_refused(csrf_app, csrf_client):
     _writer()
-    response = csrf_client.post("/login", data={"email": "writer@example.com", "password": PASSWORD})
+    response = csrf_client.post(
+        "/login", data={"email": "writer@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 400
     assert "form expired" in response.get_data(as_text=True)
     assert csrf_client.get("/").status_code == 302
@@ -66,7 +68,11 @@ def test_sign_out_without_csrf_token_does_nothing(csrf_app, csrf_client):
     _writer()
     csrf_client.post(
         "/login",
-        data={"email": "writer@example.com", "password": PASSWORD, "csrf_token": _token(csrf_client)},
+        data={
+            "email": "writer@example.com",
+            "password": PASSWORD,
+            "csrf_token": _token(csrf_client),
+        },
     )
     assert csrf_client.post("/logout").status_code == 400
     assert csrf_client.get("/").status_code == 200
@@ -114,10 +120,22 @@ def test_deactivated_user_cannot_sign_in_and_is_signed_out(client, auth):
 
 SAFE = ["/", "/posts/3?tab=history", "/a/b#frag"]
 OFFSITE = [
-    "//evil.example", "\\\\evil.example", "/\\evil.example", "\\/evil.example",
-    "http://evil.example", "https:evil.example", "http:evil.example", "javascript:alert(1)",
-    "evil.example", "///evil.example", "/\t/evil.example", "/\n/evil.example", " //evil.example",
-    "/\x00/evil.example", "%2F%2Fevil.example", "data:text/html,<script>alert(1)</script>",
+    "//evil.example",
+    "\\\\evil.example",
+    "/\\evil.example",
+    "\\/evil.example",
+    "http://evil.example",
+    "https:evil.example",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "///evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    " //evil.example",
+    "/\x00/evil.example",
+    "%2F%2Fevil.example",
+    "data:text/html,<script>alert(1)</script>",
 ]
 
 
@@ -147,7 +165,9 @@ def test_sign_in_attempts_are_throttled(make_app):
     with throttled.app_context():
         client = throttled.test_client()
         codes = [
-            client.post("/login", data={"email": "a@example.com", "password": "wrong one"}).status_code
+            client.post(
+                "/login", data={"email": "a@example.com", "password": "wrong one"}
+            ).status_code
             for _ in range(4)
         ]
     assert codes == [200, 200, 200, 429]

@@ -9,8 +9,17 @@ import pytest
 from editorial import create_app
 from editorial.config import ConfigError, database_url, from_environment
 
-ENV = ["DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "SITE_URL", "SITE_TITLE", "SITE_DIR",
-       "REDIS_URL", "RATELIMIT_STORAGE_URI", "EDITORIAL_ENV"]
+ENV = [
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "SITE_URL",
+    "SITE_TITLE",
+    "SITE_DIR",
+    "REDIS_URL",
+    "RATELIMIT_STORAGE_URI",
+    "EDITORIAL_ENV",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -44,13 +44,19 @@ def test_meta_is_accepted_and_ignored():
         (lambda d: d["entries"][1].update(url="javascript:alert(1)"), "entries[1].url", "http"),
         (lambda d: d["entries"][0].update(url="not a url"), "entries[0].url", "http"),
         (lambda d: d["entries"][2].update(rank="third"), "entries[2].rank", "integer"),
-        (lambda d: d["entries"][0]["criteria"][1].update(note=["x"]), "entries[0].criteria[1].note",
-         "string"),
+        (
+            lambda d: d["entries"][0]["criteria"][1].update(note=["x"]),
+            "entries[0].criteria[1].note",
+            "string",
+        ),
         (lambda d: d.update(title="x" * (LIMITS["title"] + 1)), "title", "at most 200"),
         (lambda d: d.update(state="published"), "state", "Extra inputs"),
         (lambda d: d["entries"][0].update(pickelse="typo"), "entries[0].pickelse", "Extra inputs"),
-        (lambda d: d.update(entries=[d["entries"][0]] * (LIMITS["entries"] + 1)), "entries",
-         "at most 50"),
+        (
+            lambda d: d.update(entries=[d["entries"][0]] * (LIMITS["entries"] + 1)),
+            "entries",
+            "at most 50",
+        ),
     ],
 )
 def test_bad_fields_are_named_by_path(change, path, message):

@@ -70,8 +70,15 @@ def test_post_cannot_pin_another_posts_revision(app, create_user, create_post):
 def test_revision_numbers_are_unique_per_post(app, create_user, create_post):
     post = create_post(create_user())
     rev = post.current_revision
-    db.session.add(Revision(post_id=post.id, number=rev.number, content={}, rendered={},
-                            created_by_id=rev.created_by_id))
+    db.session.add(
+        Revision(
+            post_id=post.id,
+            number=rev.number,
+            content={},
+            rendered={},
+            created_by_id=rev.created_by_id,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
 
@@ -79,7 +86,9 @@ def test_revision_numbers_are_unique_per_post(app, create_user, create_post):
 def test_unknown_state_is_refused_by_the_database(app, create_user, create_post):
     post = create_post(create_user())
     with pytest.raises(IntegrityError):
-        db.session.execute(sa.text("UPDATE post SET state = 'live' WHERE id = :id"), {"id": post.id})
+        db.session.execute(
+            sa.text("UPDATE post SET state = 'live' WHERE id = :id"), {"id": post.id}
+        )
 
 
 def test_unknown_role_is_refused_by_the_database(app, create_user):

@@ -105,7 +105,7 @@ def test_submit_is_refused_while_errors_remain(app, create_user, create_post):
     post = create_post(writer, data)
     with pytest.raises(InvalidInput) as info:
         operations.submit_for_review(post, writer)
-    assert ("entries[1].pick_else" in [path for path, _ in info.value.problems])
+    assert "entries[1].pick_else" in [path for path, _ in info.value.problems]
     assert post.state == PostState.DRAFT
 
 
@@ -124,8 +124,12 @@ def test_review_round_trip_with_audit_trail(app, create_user, create_post):
     assert post.state == PostState.APPROVED
     assert post.approved_revision.number == 2
     assert _actions(post) == [
-        "post.created", "post.submit", "post.request_changes", "post.revised",
-        "post.submit", "post.approve",
+        "post.created",
+        "post.submit",
+        "post.request_changes",
+        "post.revised",
+        "post.submit",
+        "post.approve",
     ]
     decision = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "post.approve")
@@ -157,7 +161,9 @@ def test_a_post_in_review_cannot_be_edited(app, create_user, create_post):
     assert post.state == PostState.DRAFT
 
 
-@pytest.mark.parametrize("roles", [(Role.WRITER, Role.REVIEWER), (Role.WRITER, Role.REVIEWER, Role.ADMIN)])
+@pytest.mark.parametrize(
+    "roles", [(Role.WRITER, Role.REVIEWER), (Role.WRITER, Role.REVIEWER, Role.ADMIN)]
+)
 def test_nobody_decides_on_their_own_post(app, create_user, create_post, roles):
     author = create_user("self@example.com", *roles)
     post = create_post(author)

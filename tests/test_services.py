@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_sign_in_throttle_is_shared_through_redis(make_app, redis_url):
     prefix = f"editorial-test-{uuid.uuid4().hex}"
-    settings = dict(WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI=f"{redis_url}/0",
-                    RATELIMIT_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT="2 per minute")
+    settings = dict(
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_STORAGE_URI=f"{redis_url}/0",
+        RATELIMIT_KEY_PREFIX=prefix,
+        LOGIN_RATE_LIMIT="2 per minute",
+    )
     # Two app instances stand for two web processes: the count is shared through Redis.
     first, second = make_app(**settings), make_app(**settings)
     attempt = {"email": "someone@example.com", "password": "wrong password"}
@@ -41,9 +45,25 @@ def test_worker_process_starts_on_redis_and_answers(redis_url, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
     env.update(CELERY_BROKER_URL=broker, EDITORIAL_INSTANCE_PATH=str(tmp_path))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool=solo", "-n", node,
-         "--loglevel=INFO", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker",
+            "worker",
+            "--pool=solo",
+            "-n",
+            node,
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         from celery import Celery
