@@ -46,13 +46,20 @@ def create_app(
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(db.engine, "connect", _sqlite_connect)
+            sa.event.listen(db.engine, "begin", _sqlite_begin)
     return app
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # SQLite enforces foreign keys only when asked, per connection.
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite enforces foreign keys only when asked, per connection. The driver's own
+    # transaction handling breaks SAVEPOINTs, so SQLAlchemy emits BEGIN itself (its recipe).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")

@@ -49,7 +49,9 @@ users = click.Group("users", help="Manage accounts.")
 @click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICE)
 @click.option("--password", help="Prompted for when absent.")
 @with_appcontext
-def users_create(email: str, display_name: str, roles: tuple[str, ...], password: str | None) -> None:
+def users_create(
+    email: str, display_name: str, roles: tuple[str, ...], password: str | None
+) -> None:
     """Create an account."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -212,8 +214,11 @@ def demo() -> None:
         if user is None:
             user = accounts.create_user(email, name, password, roles)
         else:
+            # Someone may have changed the account since the last run; make it a demo account again.
             user.password_hash = accounts.hash_password(password)
             accounts.set_active(user, True)
+            if user.roles != set(roles):
+                accounts.set_roles(user, roles)
         accounts_by_email[email] = user
         click.echo(f"  {email:<24} {password:<14} {', '.join(r.value for r in roles)}")
     reviewer = accounts_by_email["reviewer@example.com"]
@@ -242,7 +247,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(posts)
     app.cli.add_command(demo)
-
 
 
 def _create_app() -> Flask:

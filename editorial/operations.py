@@ -59,8 +59,8 @@ def _new_revision(post: Post, content: RankingPost, actor: User) -> Revision:
 
 def create_post(content: RankingPost, author: User) -> Post:
     """Create a draft post from interchange content; its first revision is made by ``author``."""
-    if not author.has_role(Role.WRITER):
-        raise PermissionDenied(f"{author.email} is not a writer.")
+    if not (author.active and author.has_role(Role.WRITER)):
+        raise PermissionDenied(f"{author.email} is not an active writer.")
     content = _claim_slug(content, None)
     now = utcnow()
     post = Post(

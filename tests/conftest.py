@@ -138,12 +138,11 @@ def _empty_tables() -> None:
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             conn.commit()
             return
-        # Posts and revisions point at each other; SQLite drops the check outside a transaction.
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        # Posts and revisions point at each other: check the foreign keys at commit only.
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
         conn.commit()
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 @pytest.fixture
