@@ -8,7 +8,7 @@ import pytest
 
 from conftest import PASSWORD
 from editorial import accounts
-from editorial.models import db
+from editorial.models import Role, db
 
 
 @pytest.fixture
@@ -186,3 +186,30 @@ def test_session_cookie_flags_in_production(make_app, monkeypatch):
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [((Role.WRITER,), 403), ((Role.REVIEWER,), 200), ((Role.ADMIN,), 200),
+     ((Role.WRITER, Role.REVIEWER), 200)],
+)
+def test_role_required_is_checked_on_the_server(make_app, roles, expected):
+    from editorial.permissions import role_required
+
+    guarded = make_app(WTF_CSRF_ENABLED=False)
+
+    @guarded.get("/reviewers-only")
+    @role_required(Role.REVIEWER, Role.ADMIN)
+    def reviewers_only():
+        return "queue"
+
+    with guarded.app_context():
+        accounts.create_user("someone@example.com", "Someone", PASSWORD, roles)
+        db.session.commit()
+        client = guarded.test_client()
+        assert client.get("/reviewers-only").status_code == 302  # anonymous: sign in first
+        client.post("/login", data={"email": "someone@example.com", "password": PASSWORD})
+        response = client.get("/reviewers-only")
+    assert response.status_code == expected
+    if expected == 403:
+        assert "You do not have permission" in response.get_data(as_text=True)
