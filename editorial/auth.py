@@ -32,6 +32,10 @@ def _email_key() -> str:
     return "login-email:" + request.form.get("email", "").strip().lower()
 
 
+def _failed_sign_in(response: Response) -> bool:
+    return response.status_code != 302
+
+
 def throttle_login(app: Flask) -> None:
     """Limit sign-in attempts per client address and per e-mail address."""
     # One Limiter per app: Flask-Limiter keeps its storage and key prefix on the instance.
@@ -40,11 +44,18 @@ def throttle_login(app: Flask) -> None:
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
+        # A storage outage must not stop everyone signing in: count in memory meanwhile.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     limit = app.config["LOGIN_RATE_LIMIT"]
     view = app.view_functions["auth.login"]
-    view = limiter.limit(limit, methods=["POST"], key_func=_email_key)(view)
-    app.view_functions["auth.login"] = limiter.limit(limit, methods=["POST"])(view)
+    # Only failed attempts count, so signing in now and then never locks anyone out.
+    for key_func in (_email_key, get_remote_address):
+        view = limiter.limit(
+            limit, methods=["POST"], key_func=key_func, deduct_when=_failed_sign_in
+        )(view)
+    app.view_functions["auth.login"] = view
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,21 @@ def _secret_key(instance: Path) -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
     path = instance / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    if not path.exists():
+        # Written whole under a temporary name, then linked into place: when several processes
+        # start at once, exactly one key wins and nobody reads a half-written file.
+        fd, tmp = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty; delete it to generate a new key, or set SECRET_KEY.")
     return key
 
 
@@ -49,16 +58,31 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
         settings["broker_url"] = url
         return settings
     queue = instance / "broker"
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (queue / sub).mkdir(parents=True, exist_ok=True)
     settings["broker_url"] = "filesystem://"
     settings["broker_transport_options"] = {
         "data_folder_in": str(queue / "queue"),
         "data_folder_out": str(queue / "queue"),
         "processed_folder": str(queue / "processed"),
+        "control_folder": str(queue / "control"),
         "store_processed": False,
     }
     return settings
+
+
+def _require_services(env: Mapping[str, str], redis_url: str | None) -> None:
+    # The embedded defaults are per machine and per process; several web processes and
+    # workers need shared ones.
+    missing = []
+    if not (env.get("CELERY_BROKER_URL") or redis_url):
+        missing.append("CELERY_BROKER_URL (or REDIS_URL)")
+    if not (env.get("RATELIMIT_STORAGE_URI") or redis_url):
+        missing.append("RATELIMIT_STORAGE_URI (or REDIS_URL)")
+    if not env.get("DATABASE_URL"):
+        missing.append("DATABASE_URL")
+    if missing:
+        raise ConfigError("In production set " + ", ".join(missing) + ".")
 
 
 def from_environment(instance_path: str) -> dict[str, Any]:
@@ -72,6 +96,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
             "SECRET_KEY must be set in production: every web and worker machine needs the same key."
         )
     redis_url = env.get("REDIS_URL")
+    if production:
+        _require_services(env, redis_url)
     site_dir = Path(env.get("SITE_DIR") or instance / "site")
     return {
         "EDITORIAL_ENV": "production" if production else "development",
@@ -95,4 +121,15 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
     }
+
+
+def _count(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {value!r}.")
+    return number

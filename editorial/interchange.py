@@ -12,7 +12,15 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from .errors import InvalidInput
 
@@ -45,7 +53,8 @@ LIMITS = {
 
 # C0 controls (other than tab, newline, carriage return), DEL and C1 controls:
 # PostgreSQL refuses NUL outright and XML feeds cannot carry the others.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Lone surrogates too: they cannot be encoded as UTF-8 at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _clean(value: Any) -> Any:
@@ -68,19 +77,21 @@ def _check_url(value: str | None) -> str | None:
 
 
 def _text(max_length: int) -> Any:
-    return Annotated[str, BeforeValidator(_clean), Field(max_length=max_length)]
+    # The constraint sits inside the cleaning step so that pydantic reports it as a string
+    # length ("at most 200 characters"), not as a generic size.
+    return Annotated[
+        Annotated[str, StringConstraints(max_length=max_length)], BeforeValidator(_clean)
+    ]
 
 
 ShortText = _text(LIMITS["short_text"])
 Markdown = Annotated[
-    str,
-    BeforeValidator(_clean),
-    Field(max_length=LIMITS["markdown"], json_schema_extra={"contentMediaType": "text/markdown"}),
+    _text(LIMITS["markdown"]),
+    Field(json_schema_extra={"contentMediaType": "text/markdown"}),
 ]
 Url = Annotated[
-    str | None,
-    BeforeValidator(_clean),
-    Field(default=None, max_length=LIMITS["url"], json_schema_extra={"format": "uri"}),
+    _text(LIMITS["url"]) | None,
+    Field(default=None, json_schema_extra={"format": "uri"}),
     AfterValidator(_check_url),
 ]
 
@@ -106,7 +117,7 @@ class CriterionNote(_Model):
 class Entry(_Model):
     """One ranked entry."""
 
-    rank: int = Field(ge=1, le=1000)
+    rank: int = Field(ge=1, le=1000, strict=True)
     name: ShortText
     url: Url = None
     verdict: Markdown = ""
@@ -171,6 +182,8 @@ def parse_post(data: str | bytes | dict[str, Any]) -> RankingPost:
             data = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InterchangeError([("", f"not valid JSON: {exc}")]) from None
+        except RecursionError:
+            raise InterchangeError([("", "not valid JSON: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise InterchangeError([("", "must be a JSON object")])
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 from typing import Any
 
 import nh3
@@ -19,9 +20,20 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"style"}, 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     # "js-default": CommonMark with raw HTML off and links validated; plus tables, strikethrough.
-    return MarkdownIt("js-default", {"linkify": False, "typographer": False}).enable(
+    md = MarkdownIt("js-default", {"linkify": False, "typographer": False}).enable(
         ["table", "strikethrough"]
     )
+    md.add_render_rule("image", _image_as_link)
+    return md
+
+
+def _image_as_link(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    # No remote images in posts (they would track readers and reviewers): keep the alt text
+    # as a link to the image instead of dropping it.
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a href="{escape(src)}">{escape(alt)}</a>'
 
 
 def render_markdown(text: str | None) -> str:

@@ -26,10 +26,8 @@ def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
     slug = post.slug or slugify(post.title, max_length=100, word_boundary=True)
     if not slug:
         raise InvalidInput.single("slug", "Give the post a title or a slug.")
-    if not rules.SLUG_PATTERN.fullmatch(slug):
-        raise InvalidInput.single(
-            "slug", "Use lowercase letters, digits and single hyphens, like best-python-frameworks."
-        )
+    if problem := rules.slug_problem(slug):
+        raise InvalidInput.single("slug", problem)
     taken = db.session.scalar(sa.select(Post.id).where(Post.slug == slug, Post.id != post_id))
     if taken is not None:
         raise InvalidInput.single("slug", f'The slug "{slug}" is already taken by another post.')

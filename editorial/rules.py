@@ -15,11 +15,12 @@ from typing import Any
 
 from editorial.interchange import Entry, RankingPost
 
-__all__ = ["SLUG_PATTERN", "Finding", "Severity", "check_post", "has_errors"]
+__all__ = ["slug_problem", "SLUG_PATTERN", "Finding", "Severity", "check_post", "has_errors"]
 
 # Lowercase letters and digits in runs separated by single hyphens, 1 to 100 characters.
 # Use ``fullmatch``; without ``\A``/``\Z`` the pattern also works in an HTML ``pattern``.
-SLUG_PATTERN = re.compile(r"^(?=[a-z0-9-]{1,100}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
+# At least one letter: an all-digit slug could not be told apart from a post's id.
+SLUG_PATTERN = re.compile(r"^(?=[a-z0-9-]{1,100}$)(?=.*[a-z])[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_EXAMPLE = "best-python-web-frameworks-2026"
 
 MIN_CRITERIA = 2
@@ -105,16 +106,25 @@ def check_post(post: RankingPost) -> list[Finding]:
 # --- post-level rules -------------------------------------------------------------------
 
 
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` is not a valid slug, or None when it is."""
+    slug_rule = (
+        "lowercase letters and digits separated by single hyphens, with at least one letter, "
+        f'like "{SLUG_EXAMPLE}"'
+    )
+    if not slug.strip():
+        return f"The post has no slug; use {slug_rule}."
+    if not SLUG_PATTERN.fullmatch(slug):
+        return f'The slug "{slug}" is not valid; use {slug_rule} (at most 100 characters).'
+    return None
+
+
 def _check_header(post: RankingPost) -> list[Finding]:
     out: list[Finding] = []
     if not post.title.strip():
         out.append(_error("title-missing", "The post has no title.", "title"))
-    slug_rule = f'lowercase letters and digits separated by single hyphens, like "{SLUG_EXAMPLE}"'
-    if not post.slug.strip():
-        out.append(_error("slug-invalid", f"The post has no slug; use {slug_rule}.", "slug"))
-    elif not SLUG_PATTERN.fullmatch(post.slug):
-        message = f'The slug "{post.slug}" is not valid; use {slug_rule} (at most 100 characters).'
-        out.append(_error("slug-invalid", message, "slug"))
+    if problem := slug_problem(post.slug):
+        out.append(_error("slug-invalid", problem, "slug"))
     if not post.summary.strip():
         message = "The post has no summary; say in a sentence or two what is ranked and for whom."
         out.append(_error("summary-missing", message, "summary"))

@@ -221,6 +221,16 @@ def auth(client: Any) -> AuthActions:
 
 
 @pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment production insists on (nothing here is contacted by the tests)."""
+    monkeypatch.setenv("EDITORIAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.invalid/editorial")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://redis.invalid:6379/0")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+
+
+@pytest.fixture
 def redis_url() -> str:
     """This machine's Redis, required under CI."""
     if problem := _reachable(REDIS_URL, 6379):

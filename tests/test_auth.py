@@ -160,22 +160,70 @@ def test_next_from_the_query_string_survives_the_form(client):
     assert 'value="/somewhere"' in page
 
 
-def test_sign_in_attempts_are_throttled(make_app):
+def _attempts(app, tries):
+    """POST each (email, password, client address) in ``tries``; return the status codes."""
+    with app.app_context():
+        client = app.test_client()
+        return [
+            client.post(
+                "/login",
+                data={"email": email, "password": password},
+                environ_base={"REMOTE_ADDR": address},
+            ).status_code
+            for email, password, address in tries
+        ]
+
+
+def test_failed_sign_ins_are_throttled_per_account(make_app):
     throttled = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="3 per minute")
+    # The same account from four addresses: a spread-out guesser is still stopped.
+    tries = [("a@example.com", "wrong one", f"10.0.0.{n}") for n in range(4)]
+    assert _attempts(throttled, tries) == [200, 200, 200, 429]
+
+
+def test_failed_sign_ins_are_throttled_per_client_address(make_app):
+    throttled = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="3 per minute")
+    # Four accounts from one address: a sprayer is stopped.
+    tries = [(f"user{n}@example.com", "wrong one", "10.0.0.1") for n in range(4)]
+    assert _attempts(throttled, tries) == [200, 200, 200, 429]
+
+
+def test_successful_sign_ins_do_not_count(make_app):
+    throttled = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="2 per minute")
+    with throttled.app_context():
+        _writer()
+    tries = [("writer@example.com", PASSWORD, "10.0.0.1")] * 4
+    assert _attempts(throttled, tries) == [302, 302, 302, 302]
+
+
+def test_the_throttle_sees_the_client_behind_a_trusted_proxy(make_app):
+    throttled = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="2 per minute",
+                         TRUSTED_PROXIES=1)
     with throttled.app_context():
         client = throttled.test_client()
         codes = [
             client.post(
-                "/login", data={"email": "a@example.com", "password": "wrong one"}
+                "/login",
+                data={"email": f"user{n}@example.com", "password": "wrong one"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
             ).status_code
-            for _ in range(4)
+            for n in range(4)
         ]
-    assert codes == [200, 200, 200, 429]
+    assert codes == [200, 200, 200, 200]
 
 
-def test_session_cookie_flags_in_production(make_app, monkeypatch):
-    monkeypatch.setenv("EDITORIAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+def test_sign_in_works_while_the_throttle_storage_is_down(make_app):
+    unreachable = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI=unreachable)
+    with app.app_context():
+        _writer()
+    tries = [("writer@example.com", "wrong one", "10.0.0.1"), ("writer@example.com", PASSWORD,
+                                                              "10.0.0.1")]
+    assert _attempts(app, tries) == [200, 302]
+
+
+def test_session_cookie_flags_in_production(make_app, production_env):
     prod = make_app(WTF_CSRF_ENABLED=False)
     with prod.app_context():
         _writer()

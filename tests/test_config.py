@@ -10,6 +10,7 @@ from editorial import create_app
 from editorial.config import ConfigError, database_url, from_environment
 
 ENV = [
+    "TRUSTED_PROXIES",
     "DATABASE_URL",
     "CELERY_BROKER_URL",
     "SECRET_KEY",
@@ -32,8 +33,9 @@ def test_embedded_defaults_live_in_the_instance_folder(tmp_path):
     config = from_environment(str(tmp_path))
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'editorial.sqlite3'}"
     assert config["CELERY"]["broker_url"] == "filesystem://"
-    queue = config["CELERY"]["broker_transport_options"]["data_folder_in"]
-    assert queue.startswith(str(tmp_path))
+    options = config["CELERY"]["broker_transport_options"]
+    for folder in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        assert options[folder].startswith(str(tmp_path / "broker"))
     assert config["SITE_DIR"] == str(tmp_path / "site")
     assert config["RATELIMIT_STORAGE_URI"] == "memory://"
     assert config["SESSION_COOKIE_SECURE"] is False
@@ -74,15 +76,51 @@ def test_celery_broker_url_wins_over_redis_url(tmp_path, monkeypatch):
     assert from_environment(str(tmp_path))["CELERY"]["broker_url"] == "redis://b/2"
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
-    monkeypatch.setenv("EDITORIAL_ENV", "production")
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, production_env, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY")
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         from_environment(str(tmp_path))
 
 
-def test_production_cookies_are_secure(tmp_path, monkeypatch):
-    monkeypatch.setenv("EDITORIAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s")
+@pytest.mark.parametrize(
+    ("unset", "named"),
+    [
+        (["CELERY_BROKER_URL"], "CELERY_BROKER_URL"),
+        (["RATELIMIT_STORAGE_URI"], "RATELIMIT_STORAGE_URI"),
+        (["DATABASE_URL"], "DATABASE_URL"),
+    ],
+)
+def test_production_refuses_per_machine_defaults(tmp_path, production_env, monkeypatch, unset,
+                                                 named):
+    for name in unset:
+        monkeypatch.delenv(name)
+    with pytest.raises(ConfigError, match=named):
+        from_environment(str(tmp_path))
+
+
+def test_production_accepts_one_redis_for_broker_and_throttle(tmp_path, production_env,
+                                                              monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI")
+    monkeypatch.setenv("REDIS_URL", "redis://redis.invalid:6379/3")
+    config = from_environment(str(tmp_path))
+    assert config["CELERY"]["broker_url"] == config["RATELIMIT_STORAGE_URI"]
+
+
+def test_secret_key_file_that_is_empty_is_refused(tmp_path):
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(ConfigError, match="is empty"):
+        from_environment(str(tmp_path))
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_trusted_proxies_must_be_a_count(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("TRUSTED_PROXIES", value)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        from_environment(str(tmp_path))
+
+
+def test_production_cookies_are_secure(tmp_path, production_env):
     config = from_environment(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"

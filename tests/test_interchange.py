@@ -49,7 +49,7 @@ def test_meta_is_accepted_and_ignored():
             "entries[0].criteria[1].note",
             "string",
         ),
-        (lambda d: d.update(title="x" * (LIMITS["title"] + 1)), "title", "at most 200"),
+        (lambda d: d.update(title="x" * (LIMITS["title"] + 1)), "title", "at most 200 characters"),
         (lambda d: d.update(state="published"), "state", "Extra inputs"),
         (lambda d: d["entries"][0].update(pickelse="typo"), "entries[0].pickelse", "Extra inputs"),
         (
@@ -69,7 +69,16 @@ def test_bad_fields_are_named_by_path(change, path, message):
     assert message in paths[path]
 
 
-@pytest.mark.parametrize("text", ["{", "[]", '"a string"', b"\xff\xfe"])
+@pytest.mark.parametrize("rank", [True, "2", 1.5])
+def test_rank_must_be_a_whole_number(rank):
+    data = sample()
+    data["entries"][0]["rank"] = rank
+    with pytest.raises(InterchangeError) as info:
+        parse_post(data)
+    assert "entries[0].rank" in dict(info.value.problems)
+
+
+@pytest.mark.parametrize("text", ["{", "[]", '"a string"', b"\xff\xfe", "[" * 100_000])
 def test_not_json_or_not_an_object(text):
     with pytest.raises(InterchangeError) as info:
         parse_post(text)
@@ -78,7 +87,7 @@ def test_not_json_or_not_an_object(text):
 
 def test_control_characters_are_removed_and_text_trimmed():
     data = sample()
-    data["title"] = "  Best\x00 tools\x1b ranked\u0085 \n"
+    data["title"] = "  Best\x00 tools\x1b ranked\u0085\ud800 \n"
     data["bias"] = "Line one\nLine two\tindented"
     post = parse_post(data)
     assert post.title == "Best tools ranked"

@@ -209,7 +209,8 @@ def test_short_but_real_bias_is_accepted() -> None:
     ("slug", "valid"),
     [
         ("a", True),
-        ("2026", True),
+        ("2026", False),
+        ("top-10-2026", True),
         ("best-python-web-frameworks-2026", True),
         ("a" * 100, True),
         ("a" * 101, False),
