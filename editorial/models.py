@@ -85,7 +85,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(100))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.text("true"))
     # Sessions carry this token, not the id: rotating it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), unique=True, default=lambda: secrets.token_urlsafe(32)

@@ -156,20 +156,38 @@ def withdraw(post: Post, actor: User) -> None:
     _transition(post, Action.WITHDRAW, actor)
 
 
-def approve(post: Post, reviewer: User, comment: str = "") -> None:
-    """Approve the current revision and pin it as the one to publish."""
+def _refuse_unseen(post: Post, revision_number: int | None) -> None:
+    # A reviewer decides on the revision they read; a newer one needs reading first.
+    _lock(post)
+    current = post.current_revision
+    if revision_number is not None and current is not None and current.number != revision_number:
+        raise Conflict(
+            f"The post changed while you were reviewing it: revision {current.number} is now "
+            f"current, you reviewed revision {revision_number}.",
+            current_revision=current.number,
+        )
+
+
+def approve(
+    post: Post, reviewer: User, comment: str = "", revision_number: int | None = None
+) -> None:
+    """Approve the current revision (the one reviewed) and pin it as the one to publish."""
     if not can_review(post, reviewer):
         raise PermissionDenied(_why_not_reviewer(post, reviewer))
+    _refuse_unseen(post, revision_number)
     next_state(Action.APPROVE, post.state)
     _refuse_errors(post, "approving")
     post.approved_revision = post.current_revision
     _transition(post, Action.APPROVE, reviewer, comment=comment)
 
 
-def request_changes(post: Post, reviewer: User, comment: str) -> None:
+def request_changes(
+    post: Post, reviewer: User, comment: str, revision_number: int | None = None
+) -> None:
     """Send the post back to its writer with a comment saying what to change."""
     if not can_review(post, reviewer):
         raise PermissionDenied(_why_not_reviewer(post, reviewer))
+    _refuse_unseen(post, revision_number)
     if not comment.strip():
         raise InvalidInput.single("comment", "Say what should change.")
     _transition(post, Action.REQUEST_CHANGES, reviewer, comment=comment.strip())

@@ -197,8 +197,7 @@ def test_successful_sign_ins_do_not_count(make_app):
 
 
 def test_the_throttle_sees_the_client_behind_a_trusted_proxy(make_app):
-    throttled = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="2 per minute",
-                         TRUSTED_PROXIES=1)
+    throttled = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
     with throttled.app_context():
         client = throttled.test_client()
         codes = [
@@ -218,8 +217,10 @@ def test_sign_in_works_while_the_throttle_storage_is_down(make_app):
     app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI=unreachable)
     with app.app_context():
         _writer()
-    tries = [("writer@example.com", "wrong one", "10.0.0.1"), ("writer@example.com", PASSWORD,
-                                                              "10.0.0.1")]
+    tries = [
+        ("writer@example.com", "wrong one", "10.0.0.1"),
+        ("writer@example.com", PASSWORD, "10.0.0.1"),
+    ]
     assert _attempts(app, tries) == [200, 302]
 
 
@@ -238,8 +239,12 @@ def test_session_cookie_flags_in_production(make_app, production_env):
 
 @pytest.mark.parametrize(
     ("roles", "expected"),
-    [((Role.WRITER,), 403), ((Role.REVIEWER,), 200), ((Role.ADMIN,), 200),
-     ((Role.WRITER, Role.REVIEWER), 200)],
+    [
+        ((Role.WRITER,), 403),
+        ((Role.REVIEWER,), 200),
+        ((Role.ADMIN,), 200),
+        ((Role.WRITER, Role.REVIEWER), 200),
+    ],
 )
 def test_role_required_is_checked_on_the_server(make_app, roles, expected):
     from editorial.permissions import role_required

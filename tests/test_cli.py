@@ -60,10 +60,22 @@ def _users(*args: str) -> list[str]:
 
 
 def test_users_create_with_several_roles(app, runner):
-    result = _invoke(runner, _users(
-        "create", "--email", "Wren@Example.com", "--name", "Wren", "--role", "writer",
-        "--role", "reviewer", "--password", PASSWORD,
-    ))
+    result = _invoke(
+        runner,
+        _users(
+            "create",
+            "--email",
+            "Wren@Example.com",
+            "--name",
+            "Wren",
+            "--role",
+            "writer",
+            "--role",
+            "reviewer",
+            "--password",
+            PASSWORD,
+        ),
+    )
     assert result.exit_code == 0, result.output
     assert "Created wren@example.com (reviewer, writer)." in result.stdout
     user = accounts.find_user("wren@example.com")
@@ -96,19 +108,40 @@ def test_users_create_prompts_for_the_password_twice(app, runner):
 )
 def test_users_create_refuses_bad_input(app, runner, create_user, email, password, message):
     create_user("taken@example.com", Role.ADMIN, name="First")
-    result = _invoke(runner, _users(
-        "create", "--email", email, "--name", "Second", "--role", "writer", "--password", password,
-    ))
+    result = _invoke(
+        runner,
+        _users(
+            "create",
+            "--email",
+            email,
+            "--name",
+            "Second",
+            "--role",
+            "writer",
+            "--password",
+            password,
+        ),
+    )
     assert result.exit_code == 1
     assert message in result.stderr
     assert db.session.scalars(sa.select(User.display_name)).all() == ["First"]
 
 
 def test_users_create_rejects_an_unknown_role(app, runner):
-    result = _invoke(runner, _users(
-        "create", "--email", "w@example.com", "--name", "W", "--role", "boss",
-        "--password", PASSWORD,
-    ))
+    result = _invoke(
+        runner,
+        _users(
+            "create",
+            "--email",
+            "w@example.com",
+            "--name",
+            "W",
+            "--role",
+            "boss",
+            "--password",
+            PASSWORD,
+        ),
+    )
     assert result.exit_code == 2
     assert "Invalid value for '--role': 'boss' is not one of" in result.stderr
     assert _count(User) == 0
@@ -129,8 +162,9 @@ def test_users_list_shows_roles_and_status(app, runner, create_user):
 
 def test_users_set_roles_replaces_them(app, runner, create_user):
     user = create_user("w@example.com", Role.WRITER)
-    result = _invoke(runner, _users("set-roles", "W@example.com", "--role", "admin",
-                                       "--role", "reviewer"))
+    result = _invoke(
+        runner, _users("set-roles", "W@example.com", "--role", "admin", "--role", "reviewer")
+    )
     assert result.exit_code == 0, result.output
     assert "w@example.com now has roles: admin, reviewer." in result.stdout
     db.session.expire_all()
@@ -180,9 +214,7 @@ def test_an_unknown_email_is_an_error(app, runner, create_user, args):
 
 def test_import_prints_id_and_slug_per_file(app, runner, create_user):
     writer = create_user("w@example.com")
-    result = _invoke(
-        runner, ["posts", "import", str(GOOD), str(OTHER), "--author", writer.email]
-    )
+    result = _invoke(runner, ["posts", "import", str(GOOD), str(OTHER), "--author", writer.email])
     assert result.exit_code == 0, result.output
     posts = db.session.scalars(sa.select(Post).order_by(Post.id)).all()
     assert result.stdout.splitlines() == [f"{p.id}\t{p.slug}" for p in posts]
@@ -409,8 +441,18 @@ def test_the_console_script_on_a_fresh_instance(tmp_path):
 
     assert run("db", "upgrade").returncode == 0
     assert (tmp_path / "instance" / "editorial.sqlite3").exists()
-    created = run("users", "create", "--email", "w@example.com", "--name", "W",
-                  "--role", "writer", "--password", PASSWORD)
+    created = run(
+        "users",
+        "create",
+        "--email",
+        "w@example.com",
+        "--name",
+        "W",
+        "--role",
+        "writer",
+        "--password",
+        PASSWORD,
+    )
     assert created.returncode == 0, created.stderr
     imported = run("posts", "import", str(GOOD), "--author", "w@example.com")
     assert imported.returncode == 0, imported.stderr

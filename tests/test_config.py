@@ -90,16 +90,18 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, production_e
         (["DATABASE_URL"], "DATABASE_URL"),
     ],
 )
-def test_production_refuses_per_machine_defaults(tmp_path, production_env, monkeypatch, unset,
-                                                 named):
+def test_production_refuses_per_machine_defaults(
+    tmp_path, production_env, monkeypatch, unset, named
+):
     for name in unset:
         monkeypatch.delenv(name)
     with pytest.raises(ConfigError, match=named):
         from_environment(str(tmp_path))
 
 
-def test_production_accepts_one_redis_for_broker_and_throttle(tmp_path, production_env,
-                                                              monkeypatch):
+def test_production_accepts_one_redis_for_broker_and_throttle(
+    tmp_path, production_env, monkeypatch
+):
     monkeypatch.delenv("CELERY_BROKER_URL")
     monkeypatch.delenv("RATELIMIT_STORAGE_URI")
     monkeypatch.setenv("REDIS_URL", "redis://redis.invalid:6379/3")

@@ -20,7 +20,7 @@ HOSTILE = [
     '<a href="javascript:alert(1)">x</a>',
     "<iframe src=https://evil.example></iframe>",
     '<svg onload="alert(1)">',
-    "[x](https://ok.example \"title\" onmouseover=alert(1))",
+    '[x](https://ok.example "title" onmouseover=alert(1))',
 ]
 
 

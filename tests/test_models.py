@@ -8,14 +8,32 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from editorial.models import AuditEvent, Post, Revision, Role, db
+from editorial.models import AuditEvent, Post, Revision, Role, User, db
 from editorial.workflow import PostState
 
 
 def test_migrations_match_models(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
         assert compare_metadata(context, db.metadata) == []
+
+
+def test_migrations_create_the_models_constraints(app):
+    """Alembic's comparison skips CHECK constraints, so compare their names directly."""
+    inspector = sa.inspect(db.engine)
+    for table in db.metadata.sorted_tables:
+        expected_checks = {
+            c.name for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name
+        }
+        actual_checks = {c["name"] for c in inspector.get_check_constraints(table.name)}
+        assert expected_checks == actual_checks, table.name
+        expected_unique = {
+            c.name for c in table.constraints if isinstance(c, sa.UniqueConstraint)
+        } | {f"uq_{table.name}_{col.name}" for col in table.columns if col.unique}
+        actual_unique = {c["name"] for c in inspector.get_unique_constraints(table.name)}
+        assert expected_unique == actual_unique, table.name
 
 
 def test_schema_comes_from_migrations(app):
@@ -33,10 +51,19 @@ def test_slug_is_unique(app, create_user, create_post):
         db.session.flush()
 
 
-def test_email_is_unique_and_lowercase(app, create_user):
+def test_email_is_lowercase(app, create_user):
     create_user("someone@example.com")
     with pytest.raises(IntegrityError):
         db.session.execute(sa.text("UPDATE \"user\" SET email = 'Someone@Example.com'"))
+
+
+def test_email_is_unique(app, create_user):
+    create_user("someone@example.com")
+    other = create_user("other@example.com")
+    with pytest.raises(IntegrityError):
+        db.session.execute(
+            sa.update(User).where(User.id == other.id).values(email="someone@example.com")
+        )
 
 
 def test_approved_post_needs_an_approved_revision(app, create_user, create_post):
@@ -96,6 +123,16 @@ def test_unknown_role_is_refused_by_the_database(app, create_user):
     with pytest.raises(IntegrityError):
         db.session.execute(
             sa.text("INSERT INTO user_role (user_id, role) VALUES (:id, 'owner')"), {"id": user.id}
+        )
+
+
+@pytest.mark.parametrize("table", ["revision", "audit_event"])
+def test_history_cannot_be_changed_even_with_plain_sql(app, create_user, create_post, table):
+    post = create_post(create_user())
+    with pytest.raises(sa.exc.DatabaseError, match="immutable"):
+        db.session.execute(
+            sa.text(f"UPDATE {table} SET post_id = post_id WHERE post_id = :id"),  # noqa: S608
+            {"id": post.id},
         )
 
 

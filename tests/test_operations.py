@@ -198,3 +198,21 @@ def test_export_then_import_gives_back_the_same_content(app, create_user, create
     assert exported["meta"]["author"]["email"] == writer.email
     again = parse_post({**exported, "slug": "copy-of-the-post"})
     assert again.content() == {**post.current_revision.content, "slug": "copy-of-the-post"}
+
+
+def test_a_reviewer_cannot_approve_a_revision_they_did_not_read(app, create_user, create_post):
+    writer = create_user()
+    reviewer = create_user("rev@example.com", Role.REVIEWER)
+    post = create_post(writer)
+    operations.submit_for_review(post, writer)
+    seen = post.current_revision.number
+    operations.withdraw(post, writer)
+    operations.save_revision(post, _edited(post, summary="Changed after the review began."), writer)
+    operations.submit_for_review(post, writer)
+    db.session.commit()
+    with pytest.raises(Conflict, match="revision 2 is now current") as info:
+        operations.approve(post, reviewer, revision_number=seen)
+    assert info.value.current_revision == 2
+    assert post.state == PostState.IN_REVIEW
+    operations.approve(post, reviewer, revision_number=2)
+    assert post.approved_revision.number == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import time
@@ -83,3 +84,61 @@ def test_worker_process_starts_on_redis_and_answers(redis_url, tmp_path):
             proc.kill()
             output, _ = proc.communicate()
     assert "ready" in output
+
+
+def _wait_for_line(proc: subprocess.Popen[str], needle: str, seconds: float) -> str:
+    """Read the process's output until a line contains ``needle``; return what was read."""
+    seen = []
+    deadline = time.monotonic() + seconds
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            seen.append(line)
+            if needle in line:
+                return "".join(seen)
+    raise AssertionError(f"no {needle!r} in the worker's output:\n" + "".join(seen))
+
+
+@pytest.mark.slow
+def test_worker_process_starts_on_the_embedded_broker(tmp_path):
+    """The default needs no server: the worker's queue and control files live in the instance."""
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    instance = tmp_path / "instance"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL", "REDIS_URL")
+    }
+    env.update(EDITORIAL_INSTANCE_PATH=str(instance), PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "worker",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=elsewhere,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output = _wait_for_line(proc, "ready.", 60)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert "filesystem" in output
+    assert (instance / "broker" / "queue").is_dir()
+    assert list(elsewhere.iterdir()) == [], "the worker wrote outside the instance folder"
