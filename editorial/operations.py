@@ -88,8 +88,8 @@ def save_revision(
     current = post.current_revision
     if base_revision is not None and current is not None and current.number != base_revision:
         raise Conflict(
-            f"This post was saved by someone else (revision {current.number}) after the "
-            f"revision {base_revision} you started from.",
+            f"This post was saved again (now revision {current.number}) after revision "
+            f"{base_revision}, which your changes started from.",
             current_revision=current.number,
         )
     new_state = next_state(Action.EDIT, post.state)
@@ -178,6 +178,7 @@ def approve(
     next_state(Action.APPROVE, post.state)
     _refuse_errors(post, "approving")
     post.approved_revision = post.current_revision
+    db.session.flush()  # the pin must be stored before the state that requires it
     _transition(post, Action.APPROVE, reviewer, comment=comment)
 
 
