@@ -78,20 +78,28 @@ def _lock(post: Post) -> None:
     db.session.refresh(post)
 
 
+def _lock_unchanged(post: Post, seen: int | None, message: str) -> None:
+    """Lock the post; raise Conflict (``message`` filled in) if ``seen`` is no longer current."""
+    _lock(post)
+    current = post.current_revision
+    if seen is not None and current is not None and current.number != seen:
+        raise Conflict(
+            message.format(current=current.number, seen=seen), current_revision=current.number
+        )
+
+
 def save_revision(
     post: Post, content: RankingPost, actor: User, base_revision: int | None = None
 ) -> Revision:
     """Save new content as the post's next revision; a stale ``base_revision`` is a Conflict."""
     if not can_edit(post, actor):
         raise PermissionDenied("Only the post's author can edit it.")
-    _lock(post)
-    current = post.current_revision
-    if base_revision is not None and current is not None and current.number != base_revision:
-        raise Conflict(
-            f"This post was saved again (now revision {current.number}) after revision "
-            f"{base_revision}, which your changes started from.",
-            current_revision=current.number,
-        )
+    _lock_unchanged(
+        post,
+        base_revision,
+        "This post was saved again (now revision {current}) after revision {seen}, "
+        "which your changes started from.",
+    )
     new_state = next_state(Action.EDIT, post.state)
     content = _claim_slug(content, post.id)
     revision = _new_revision(post, content, actor)
@@ -158,14 +166,12 @@ def withdraw(post: Post, actor: User) -> None:
 
 def _refuse_unseen(post: Post, revision_number: int | None) -> None:
     # A reviewer decides on the revision they read; a newer one needs reading first.
-    _lock(post)
-    current = post.current_revision
-    if revision_number is not None and current is not None and current.number != revision_number:
-        raise Conflict(
-            f"The post changed while you were reviewing it: revision {current.number} is now "
-            f"current, you reviewed revision {revision_number}.",
-            current_revision=current.number,
-        )
+    _lock_unchanged(
+        post,
+        revision_number,
+        "The post changed while you were reviewing it: revision {current} is now current, "
+        "you reviewed revision {seen}.",
+    )
 
 
 def approve(
