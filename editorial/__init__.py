@@ -18,7 +18,7 @@ def create_app(
     """The application factory: config from the environment, then ``test_config`` on top."""
     import os
 
-    from . import auth, cli, desk, errors_pages
+    from . import auth, cli, desk, editor, errors_pages, history
     from .celery_app import celery_init_app
     from .config import from_environment
     from .extensions import csrf, db, login_manager, migrate
@@ -49,6 +49,8 @@ def create_app(
     app.register_blueprint(auth.bp)
     auth.throttle_login(app)
     app.register_blueprint(desk.bp)
+    app.register_blueprint(editor.bp)
+    app.register_blueprint(history.bp)
     errors_pages.init_app(app)
     cli.init_app(app)
 

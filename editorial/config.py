@@ -120,7 +120,14 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Generous, so that a huge paste reaches the form and comes back with a message next
+        # to the field instead of a bare "413 Request Entity Too Large" that loses the text.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 16 * 1024 * 1024,
+        "MAX_FORM_PARTS": 20_000,  # 50 entries with 20 criterion notes each, and room to spare
+        # CSRF tokens live as long as the session: a writer who drafts for two hours must
+        # still be able to save.
+        "WTF_CSRF_TIME_LIMIT": None,
         "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
     }
 

@@ -147,6 +147,11 @@ class RankingPost(_Model):
     summary: _text(LIMITS["summary"])
     bias: Markdown = Field(description="The author's bias disclosure (Markdown).")
     intro: Markdown | None = None
+    correction: Markdown | None = Field(
+        default=None,
+        description="A public note on what changed and why, shown on the page and in the feed "
+        "when this version replaces a published one (Markdown).",
+    )
     criteria: list[CriterionDecl] = Field(max_length=LIMITS["criteria"])
     entries: list[Entry] = Field(max_length=LIMITS["entries"])
     takeaways: list[_text(LIMITS["markdown"] // 10)] = Field(

@@ -59,6 +59,7 @@ def render_content(content: dict[str, Any]) -> dict[str, Any]:
     return {
         "bias": render_markdown(content.get("bias")),
         "intro": render_markdown(content.get("intro")),
+        "correction": render_markdown(content.get("correction")),
         "criteria": [render_markdown(c.get("description")) for c in content.get("criteria", [])],
         "entries": [
             {

@@ -255,3 +255,31 @@ class AuditEvent(db.Model):
 @sa.event.listens_for(AuditEvent, "before_update")
 def _refuse_update(mapper: Any, connection: Any, target: Any) -> None:
     raise ValueError(f"{type(target).__name__} rows are immutable")
+
+
+class WorkingCopy(db.Model):
+    """A post's unsaved edits: the editor's raw fields, autosaved and overwritten in place.
+
+    Kept apart from the immutable revisions so that autosaving every few seconds does not
+    flood the history; an explicit save turns it into a revision and deletes it.
+    """
+
+    __tablename__ = "working_copy"
+    __table_args__ = (
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("base_revision >= 1", name="base_revision_positive"),
+    )
+
+    post_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The revision number the edits started from, and a counter that tells two tabs apart.
+    base_revision: Mapped[int] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+    # The form's fields as [name, value] pairs, exactly as typed (even if they are invalid).
+    form_data: Mapped[list[list[str]]] = mapped_column(sa.JSON)
+    saved_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship()
+    saved_by: Mapped[User] = relationship()

@@ -72,7 +72,7 @@ def create_post(content: RankingPost, author: User) -> Post:
     return post
 
 
-def _lock(post: Post) -> None:
+def lock_post(post: Post) -> None:
     """Lock the post's row for this transaction (a no-op on SQLite) and reload its state."""
     db.session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
     db.session.refresh(post)
@@ -80,7 +80,7 @@ def _lock(post: Post) -> None:
 
 def _lock_unchanged(post: Post, seen: int | None, message: str) -> None:
     """Lock the post; raise Conflict (``message`` filled in) if ``seen`` is no longer current."""
-    _lock(post)
+    lock_post(post)
     current = post.current_revision
     if seen is not None and current is not None and current.number != seen:
         raise Conflict(
@@ -118,13 +118,37 @@ def can_edit(post: Post, user: User) -> bool:
     return user.active and post.author_id == user.id and user.has_role(Role.WRITER)
 
 
+def can_view(post: Post, user: User) -> bool:
+    """Its author, reviewers and admins may read a post's drafts and history."""
+    return user.active and (
+        post.author_id == user.id or user.has_role(Role.REVIEWER) or user.has_role(Role.ADMIN)
+    )
+
+
+def restore_revision(post: Post, number: int, actor: User, base_revision: int) -> Revision:
+    """Make an earlier revision's content the newest revision (history keeps everything)."""
+    old = post.revisions.filter_by(number=number).first()
+    if old is None:
+        raise InvalidInput.single("revision", f"This post has no revision {number}.")
+    content = RankingPost.model_validate(old.content)
+    revision = save_revision(post, content, actor, base_revision=base_revision)
+    record(
+        "post.restored",
+        actor=actor,
+        post=post,
+        revision=revision,
+        details={"from": number, "number": revision.number},
+    )
+    return revision
+
+
 def can_review(post: Post, user: User) -> bool:
     """Reviewers decide on others' posts; nobody decides on their own, admins included."""
     return user.active and user.has_role(Role.REVIEWER) and post.author_id != user.id
 
 
 def _transition(post: Post, action: Action, actor: User, **details: Any) -> PostState:
-    _lock(post)
+    lock_post(post)
     before = post.state
     post.state = next_state(action, before)
     post.updated_at = utcnow()

@@ -1,0 +1,129 @@
+"""A post's history: its revisions, any one of them, a diff of two, and restoring one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from . import operations as ops
+from .diff import diff_posts
+from .errors import Conflict, InvalidInput, PermissionDenied
+from .extensions import db
+from .forms import EmptyForm
+from .models import Post, Revision, Role
+from .permissions import role_required
+from .site import render_post_page
+from .workflow import IllegalTransition
+from .working import working_copy
+
+bp = Blueprint("history", __name__, url_prefix="/posts/<int:post_id>")
+
+signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
+
+
+def _viewable(post_id: int) -> Post:
+    post = db.get_or_404(Post, post_id)
+    if not ops.can_view(post, current_user):
+        abort(403)
+    return post
+
+
+def _revision(post: Post, number: int) -> Revision:
+    revision = post.revisions.filter_by(number=number).first()
+    if revision is None:
+        abort(404)
+    return revision
+
+
+@bp.get("/history")
+@signed_in
+def index(post_id: int) -> str:
+    post = _viewable(post_id)
+    revisions = post.revisions.order_by(Revision.number.desc()).all()
+    return render_template(
+        "desk/history.html",
+        post=post,
+        revisions=revisions,
+        working=working_copy(post),
+        can_edit=ops.can_edit(post, current_user),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/revisions/<int:number>")
+@signed_in
+def revision(post_id: int, number: int) -> str:
+    post = _viewable(post_id)
+    shown = _revision(post, number)
+    return render_template(
+        "desk/revision.html",
+        post=post,
+        revision=shown,
+        previous=number - 1 if number > 1 else None,
+        can_edit=ops.can_edit(post, current_user),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/revisions/<int:number>/preview")
+@signed_in
+def preview(post_id: int, number: int) -> str:
+    """One revision exactly as the public site would show it."""
+    post = _viewable(post_id)
+    shown = _revision(post, number)
+    return render_post_page(
+        shown.content,
+        shown.rendered,
+        author_name=post.author.display_name,
+        published_at=None,
+        updated_at=shown.created_at,
+        preview=True,
+        assets=url_for("static", filename=""),
+    )
+
+
+@bp.get("/diff")
+@signed_in
+def diff(post_id: int) -> str:
+    post = _viewable(post_id)
+    last = post.current_revision.number
+    old_number = request.args.get("from", type=int) or max(last - 1, 1)
+    new_number = request.args.get("to", type=int) or last
+    old, new = _revision(post, old_number), _revision(post, new_number)
+    return render_template(
+        "desk/diff.html",
+        post=post,
+        old=old,
+        new=new,
+        diff=diff_posts(old.content, new.content),
+        numbers=list(range(last, 0, -1)),
+    )
+
+
+@bp.post("/revisions/<int:number>/restore")
+@signed_in
+def restore(post_id: int, number: int) -> Any:
+    post = _viewable(post_id)
+    if not ops.can_edit(post, current_user):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if (copy := working_copy(post)) is not None:
+        flash(
+            f"You have unsaved changes autosaved at {copy.saved_at:%H:%M} UTC. Save or discard "
+            "them in the editor first, so that restoring does not lose them.",
+            "error",
+        )
+        return redirect(url_for("history.index", post_id=post.id))
+    base = request.form.get("base_revision", type=int)
+    try:
+        revision = ops.restore_revision(post, number, current_user, base_revision=base)
+        db.session.commit()
+    except (Conflict, InvalidInput, IllegalTransition, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(f"Not restored: {exc}", "error")
+        return redirect(url_for("history.index", post_id=post.id))
+    flash(f"Revision {number} restored as revision {revision.number}.", "success")
+    return redirect(url_for("editor.edit", post_id=post.id))

@@ -1,0 +1,105 @@
+"""The public site's pages, rendered with only an app context (the publisher runs in a task)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, render_template
+
+from .markdown import render_markdown
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A public note on what changed in a published post and why."""
+
+    at: datetime | None  # when the corrected version went live; None in a preview
+    html: str  # sanitised HTML of the note
+
+
+def render_post_page(
+    content: dict[str, Any],
+    rendered: dict[str, Any],
+    *,
+    author_name: str,
+    published_at: datetime | None,
+    updated_at: datetime | None,
+    corrections: Sequence[Correction] = (),
+    preview: bool = False,
+    assets: str = "",
+) -> str:
+    """The public page of one post, exactly as the site publishes it (preview adds a banner)."""
+    # SITE_URL always ends in "/" once configured; "" (or just "/") means no public address, and
+    # then every link to the rest of the site is relative to posts/<slug>/index.html.
+    site_url = str(current_app.config.get("SITE_URL") or "").rstrip("/")
+    root = f"{site_url}/" if site_url else "../../"
+    canonical = f"{site_url}/posts/{content['slug']}/" if site_url else None
+    listed = [Correction(_utc(c.at), c.html) for c in corrections]
+    # The pending note goes live with this version; render_content renders it now (the fallback
+    # serves a `rendered` made before it did).
+    note = rendered.get("correction")
+    if note is None:
+        note = render_markdown(content.get("correction"))
+    if preview and note:
+        listed.append(Correction(None, note))
+    # Drafts may hold ranks out of order; pair each entry with its HTML before sorting.
+    entries = sorted(
+        zip(content.get("entries", []), rendered["entries"], strict=True),
+        key=lambda pair: pair[0]["rank"],
+    )
+    return render_template(
+        "site/post.html",
+        site_title=current_app.config["SITE_TITLE"],
+        root=root,
+        canonical=canonical,
+        assets=assets,
+        post=content,
+        html=rendered,
+        criteria=list(zip(content.get("criteria", []), rendered["criteria"], strict=True)),
+        entries=entries,
+        faq=list(zip(content.get("faq", []), rendered["faq"], strict=True)),
+        author_name=author_name,
+        published_at=_utc(published_at),
+        updated_at=_utc(updated_at),
+        corrections=listed,
+        preview=preview,
+        json_ld=_item_list(content, [entry for entry, _ in entries], canonical),
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every *_at in this codebase is UTC.
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _item_list(
+    content: dict[str, Any], entries: list[dict[str, Any]], canonical: str | None
+) -> dict[str, Any]:
+    # schema.org ItemList; an entry without a web address points at its place on this page.
+    items = []
+    for entry in entries:
+        item: dict[str, Any] = {
+            "@type": "ListItem",
+            "position": entry["rank"],
+            "name": entry["name"],
+        }
+        if url := entry.get("url") or (canonical and f"{canonical}#entry-{entry['rank']}"):
+            item["url"] = url
+        items.append(item)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ItemList",
+        "name": content["title"],
+        "description": content.get("summary", ""),
+        "itemListOrder": "https://schema.org/ItemListOrderAscending",
+        "numberOfItems": len(items),
+        "itemListElement": items,
+    }
+    if canonical:
+        data["url"] = canonical
+    return data
