@@ -128,6 +128,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # CSRF tokens live as long as the session: a writer who drafts for two hours must
         # still be able to save.
         "WTF_CSRF_TIME_LIMIT": None,
+        # How long the editor waits after the last keystroke before autosaving.
+        "EDITOR_AUTOSAVE_MS": _count(env.get("EDITOR_AUTOSAVE_MS", "3000"), "EDITOR_AUTOSAVE_MS"),
         "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
     }
 

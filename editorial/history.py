@@ -41,7 +41,7 @@ def _revision(post: Post, number: int) -> Revision:
 @signed_in
 def index(post_id: int) -> str:
     post = _viewable(post_id)
-    revisions = post.revisions.order_by(Revision.number.desc()).all()
+    revisions = post.revisions.order_by(None).order_by(Revision.number.desc()).all()
     return render_template(
         "desk/history.html",
         post=post,

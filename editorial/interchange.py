@@ -59,6 +59,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
+        # Browsers send a textarea's line breaks as CRLF; store them one way only.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
         return _CONTROL.sub("", value).strip()
     return value
 
