@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, need_service
 from werkzeug.serving import make_server
 
-from editorial.models import Post, Role, db
+from conftest import PASSWORD, need_service, sample
+from editorial import accounts, operations
+from editorial.interchange import parse_post
+from editorial.models import Post, Role, User, db
 from editorial.workflow import PostState
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,8 +73,6 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 
 @pytest.fixture
 def writer(live_app: Any) -> str:
-    from editorial import accounts
-
     with live_app.app_context():
         accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
         db.session.commit()
@@ -161,12 +161,6 @@ def _expect() -> Any:
 
 @pytest.fixture
 def draft(live_app: Any, writer: str) -> int:
-    from conftest import sample
-
-    from editorial import operations
-    from editorial.interchange import parse_post
-    from editorial.models import User
-
     with live_app.app_context():
         author = db.session.scalar(sa.select(User).where(User.email == writer))
         post = operations.create_post(parse_post(sample()), author)
