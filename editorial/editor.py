@@ -90,8 +90,8 @@ def _flat_errors(form: Any, prefix: str = "") -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     for field in form:
         if field.type == "FieldList":
-            if isinstance(field.errors, list) and field.errors and isinstance(field.errors[0], str):
-                out.append((field.id, field.errors))
+            if own := [e for e in field.errors if isinstance(e, str)]:
+                out.append((field.id, own))
             for sub in field.entries:
                 if sub.type == "FormField":
                     out += _flat_errors(sub.form)

@@ -229,25 +229,26 @@ def apply_op(data: dict[str, Any], op: str) -> tuple[dict[str, Any], str | None]
         return data, None
     verb, kind, index = match.group(1), match.group(2), int(match.group(3) or 0)
     rows = data[kind]
-    focus: int | None = None
+    # Where the keyboard focus goes next: the new row's first field, the moved row's button
+    # (so pressing it again keeps moving the same row), or the list's add button.
+    focus: str | None = None
+    first = {"criteria": "-name", "entries": "-name", "takeaways": "", "faq": "-question"}[kind]
     if verb == "add":
         if len(rows) < ROWS[kind]:
             rows.append(_blank_row(kind))
-            focus = len(rows) - 1
+            focus = f"{kind}-{len(rows) - 1}{first}"
     elif index < len(rows):
         if verb == "remove":
             del rows[index]
+            focus = f"add-{kind}"
         elif verb == "up" and index > 0:
             rows[index - 1], rows[index] = rows[index], rows[index - 1]
-            focus = index - 1
+            focus = f"{kind}-{index - 1}-" + ("up" if index - 1 > 0 else "down")
         elif verb == "down" and index + 1 < len(rows):
             rows[index + 1], rows[index] = rows[index], rows[index + 1]
-            focus = index + 1
+            focus = f"{kind}-{index + 1}-" + ("down" if index + 2 < len(rows) else "up")
     align_notes(data)
-    if focus is None:
-        return data, None
-    first = {"criteria": "name", "entries": "name", "takeaways": "", "faq": "question"}[kind]
-    return data, f"{kind}-{focus}" + (f"-{first}" if first else "")
+    return data, focus
 
 
 def build_form(data: dict[str, Any]) -> PostForm:

@@ -11,7 +11,7 @@
   let dirty = false;      // changes that are not stored anywhere yet
   let paused = false;     // autosave stopped after a conflict
   let timer = null;
-  let inFlight = null;
+  let saving = null;      // the autosave under way, if any
 
   function hhmm(iso) {
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -30,27 +30,28 @@
     timer = setTimeout(autosave, AUTOSAVE_DELAY);
   }
 
-  async function autosave() {
+  function autosave() {
     if (!dirty || paused) return;
-    if (inFlight) { timer = setTimeout(autosave, 1000); return; }
+    if (saving) { timer = setTimeout(autosave, 1000); return; }
+    saving = store().finally(() => { saving = null; });
+  }
+
+  async function store() {
     const body = new FormData(form);
     body.delete("op");
     body.delete("action");
     dirty = false;
     say("Saving…");
-    inFlight = fetch(form.dataset.autosaveUrl, {
-      method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
-    });
     let response;
     try {
-      response = await inFlight;
+      response = await fetch(form.dataset.autosaveUrl, {
+        method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
+      });
     } catch (err) {
       dirty = true;
       say("Not saved: no connection. Trying again shortly.");
       timer = setTimeout(autosave, 10000);
       return;
-    } finally {
-      inFlight = null;
     }
     let data = {};
     try { data = await response.json(); } catch (err) { /* an HTML error page */ }
@@ -82,9 +83,17 @@
   form.addEventListener("change", changed);
   form.addEventListener("submit", (event) => {
     if (event.submitter && event.submitter.formTarget === "_blank") return;  // Preview
-    dirty = false;
     paused = true;
     clearTimeout(timer);
+    if (saving) {
+      // Let the autosave under way finish first: the save must carry the working-copy
+      // version it produced, or it would look like a conflict with itself.
+      event.preventDefault();
+      const submitter = event.submitter;
+      saving.then(() => form.requestSubmit(submitter));
+      return;
+    }
+    dirty = false;
   });
 
   window.addEventListener("beforeunload", (event) => {
