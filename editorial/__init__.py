@@ -18,7 +18,18 @@ def create_app(
     """The application factory: config from the environment, then ``test_config`` on top."""
     import os
 
-    from . import auth, cli, desk, editor, errors_pages, history
+    from . import (
+        auth,
+        cli,
+        comments,
+        desk,
+        editor,
+        errors_pages,
+        history,
+        mail,  # noqa: F401 - registers its Celery task
+        notifications,
+        review,
+    )
     from .celery_app import celery_init_app
     from .config import from_environment
     from .extensions import csrf, db, login_manager, migrate
@@ -51,6 +62,9 @@ def create_app(
     app.register_blueprint(desk.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(comments.bp)
+    notifications.init_app(app)
     errors_pages.init_app(app)
     cli.init_app(app)
 

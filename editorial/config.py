@@ -128,6 +128,18 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # CSRF tokens live as long as the session: a writer who drafts for two hours must
         # still be able to save.
         "WTF_CSRF_TIME_LIMIT": None,
+        # A reviewer's claim on a post lapses after this long.
+        "REVIEW_CLAIM_MINUTES": _count(
+            env.get("REVIEW_CLAIM_MINUTES", "120"), "REVIEW_CLAIM_MINUTES"
+        ),
+        # E-mail for notifications; without MAIL_SERVER they stay in the desk only.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _count(env.get("MAIL_PORT", "25"), "MAIL_PORT"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
+        "MAIL_FROM": env.get("MAIL_FROM", "editorial@localhost"),
+        "DESK_URL": env.get("DESK_URL", ""),
         # How long the editor waits after the last keystroke before autosaving.
         "EDITOR_AUTOSAVE_MS": _count(env.get("EDITOR_AUTOSAVE_MS", "3000"), "EDITOR_AUTOSAVE_MS"),
         "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),

@@ -18,7 +18,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from . import operations as ops
-from . import rules
+from . import reviewing, rules
 from .diff import diff_posts
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
@@ -170,6 +170,7 @@ def _render(
             checked=checked,
             findings=checked.findings,
             working=working_copy(post) if post else None,
+            threads=reviewing.threads(post) if post else [],
             readonly=post is not None and post.state == PostState.IN_REVIEW,
             **extra,
         ),
@@ -193,6 +194,11 @@ def edit(post_id: int) -> Any:
         abort(403)
     if request.method == "POST":
         return _save(post)
+    return edit_page(post)
+
+
+def edit_page(post: Post, status: int = 200, **extra: Any) -> Any:
+    """The editor on the post's working copy if there is one, else its current revision."""
     copy = working_copy(post)
     if copy is not None:
         form = PostForm(formdata=MultiDict(copy.form_data))
@@ -203,7 +209,7 @@ def edit(post_id: int) -> Any:
         form = build_form(content_data(current.content) | {"base_revision": current.number})
         if post.published_revision_id == current.id:
             form.correction.data = ""  # a new change needs its own note
-    return _render(form, post)
+    return _render(form, post, status=status, **extra)
 
 
 def _save(post: Post | None) -> Any:
@@ -305,7 +311,11 @@ def rows() -> Any:
     """Add, remove or move a row (htmx): the rows part of the editor, re-rendered."""
     form = PostForm()
     data, focus = apply_op(post_data(form), request.form.get("op", ""))
-    return render_template("desk/_editor_rows.html", form=build_form(data), focus=focus)
+    post = db.session.get(Post, request.form.get("post_id", type=int) or 0)
+    threads = reviewing.threads(post) if post and ops.can_edit(post, current_user) else []
+    return render_template(
+        "desk/_editor_rows.html", form=build_form(data), focus=focus, threads=threads
+    )
 
 
 @bp.post("/check")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,11 +13,29 @@ from .diff import diff_posts
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
 from .forms import EmptyForm
-from .models import Post, Revision, Role
+from .models import AuditEvent, Post, Revision, Role
 from .permissions import role_required
 from .site import render_post_page
 from .workflow import IllegalTransition
 from .working import working_copy
+
+# How the audit log reads on the history page.
+EVENT_LABELS = {
+    "post.created": "Created",
+    "post.revised": "Saved a revision",
+    "post.restored": "Restored an earlier revision",
+    "post.changes_discarded": "Discarded unsaved changes",
+    "post.submit": "Submitted for review",
+    "post.withdraw": "Withdrew from review",
+    "post.approve": "Approved",
+    "post.request_changes": "Requested changes",
+    "post.publish": "Published",
+    "post.retract": "Retracted",
+    "post.claimed": "Claimed for review",
+    "post.released": "Released the review claim",
+    "comment.added": "Commented",
+    "comment.resolved": "Resolved a comment",
+}
 
 bp = Blueprint("history", __name__, url_prefix="/posts/<int:post_id>")
 
@@ -42,10 +61,19 @@ def _revision(post: Post, number: int) -> Revision:
 def index(post_id: int) -> str:
     post = _viewable(post_id)
     revisions = post.revisions.order_by(None).order_by(Revision.number.desc()).all()
+    numbers = {r.id: r.number for r in revisions}
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.post_id == post.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
     return render_template(
         "desk/history.html",
         post=post,
         revisions=revisions,
+        events=[
+            (e, numbers.get(e.revision_id), EVENT_LABELS.get(e.action, e.action)) for e in events
+        ],
         working=working_copy(post),
         can_edit=ops.can_edit(post, current_user),
         form=EmptyForm(),

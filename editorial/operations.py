@@ -13,6 +13,7 @@ from .errors import Conflict, InvalidInput, PermissionDenied
 from .interchange import RankingPost
 from .markdown import render_content
 from .models import Post, Revision, Role, User, db, utcnow
+from .notify import notify_reviewers
 from .workflow import Action, PostState, next_state
 
 
@@ -179,6 +180,7 @@ def submit_for_review(post: Post, actor: User) -> None:
     next_state(Action.SUBMIT, post.state)
     _refuse_errors(post, "submitting for review")
     _transition(post, Action.SUBMIT, actor)
+    notify_reviewers(post, f"New in the review queue: “{post.title}” by {actor.display_name}.")
 
 
 def withdraw(post: Post, actor: User) -> None:

@@ -193,14 +193,23 @@ def align_notes(data: dict[str, Any]) -> dict[str, Any]:
 
     Notes follow their criterion by key, so renaming a criterion renames its notes; a
     criterion's notes go with it when it is removed. Notes on criteria the post does not
-    declare (from an import) stay, after the declared ones, for the rules to point out.
+    declare, and second notes on one criterion (both only from an import), stay after the
+    declared ones, for the rules to point out.
     """
     for criterion in data["criteria"]:
         criterion["key"] = criterion.get("key") or _key()
     declared = {c["key"]: c for c in data["criteria"]}
     for entry in data["entries"]:
-        notes = {n["key"]: n for n in entry["criteria"] if n.get("key") in declared}
-        orphans = [n for n in entry["criteria"] if not n.get("key")]
+        notes: dict[str, dict[str, str]] = {}
+        orphans = []
+        for note in entry["criteria"]:
+            key = note.get("key")
+            if key in declared and key not in notes:
+                notes[key] = note
+            elif not key or key in notes:
+                # A second note on the same criterion (from an import) stays too, for the
+                # writer to merge when the rules point it out.
+                orphans.append({**note, "key": ""})
         entry["criteria"] = [
             {"key": key, "criterion": c["name"], "note": notes.get(key, {}).get("note", "")}
             for key, c in declared.items()

@@ -22,7 +22,9 @@
     time.textContent = hhmm(time.getAttribute("datetime"));
   }
 
-  function changed() {
+  function changed(event) {
+    // A reply to a comment sits among the fields but belongs to its own small form.
+    if (event && event.target && event.target.form && event.target.form !== form) return;
     dirty = true;
     if (paused) return;
     say("Unsaved changes");

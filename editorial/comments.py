@@ -1,0 +1,82 @@
+"""Comments on a post or one of its entries: reviewers leave them, writers reply and resolve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from . import reviewing
+from .errors import InvalidInput, PermissionDenied
+from .extensions import db
+from .models import Comment, Post
+from .security import safe_next
+
+bp = Blueprint("comments", __name__)
+
+
+def _back(post: Post) -> str:
+    return safe_next(request.form.get("next")) or url_for("history.index", post_id=post.id)
+
+
+def _answer(post: Post, message: str, category: str) -> Any:
+    flash(message, category)
+    return redirect(_back(post))
+
+
+@bp.post("/posts/<int:post_id>/comments")
+@login_required
+def add(post_id: int) -> Any:
+    post = db.get_or_404(Post, post_id)
+    if not reviewing.can_comment(post, current_user):
+        abort(403)
+    parent = None
+    if parent_id := request.form.get("parent", type=int):
+        parent = db.get_or_404(Comment, parent_id)
+    try:
+        reviewing.add_comment(
+            post,
+            current_user,
+            request.form.get("body", ""),
+            entry_name=request.form.get("entry") or None,
+            parent=parent,
+        )
+        db.session.commit()
+    except (InvalidInput, PermissionDenied) as exc:
+        db.session.rollback()
+        # The page the comment came from comes back with the text and the message beside it.
+        draft = {
+            "entry": request.form.get("entry") or "",
+            "parent": parent.id if parent else 0,
+            "body": request.form.get("body", ""),
+            "error": _message(exc),
+        }
+        if isinstance(exc, PermissionDenied):
+            abort(403)
+        if request.form.get("origin") == "review":
+            from .review import render_page
+
+            return render_page(post, 422, comment_draft=draft)
+        from .editor import edit_page
+
+        return edit_page(post, 422, comment_draft=draft)
+    return _answer(post, "Reply posted." if parent else "Comment posted.", "success")
+
+
+@bp.post("/comments/<int:comment_id>/resolve")
+@login_required
+def resolve(comment_id: int) -> Any:
+    comment = db.get_or_404(Comment, comment_id)
+    post = db.session.get(Post, comment.post_id)
+    if not reviewing.can_comment(post, current_user):
+        abort(403)
+    reviewing.resolve_comment(comment, current_user)
+    db.session.commit()
+    return _answer(post, "Marked as resolved.", "success")
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, InvalidInput):
+        return " ".join(message for _, message in exc.problems)
+    return str(exc)
