@@ -86,4 +86,11 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # SQLite has no row locks: a transaction that read first and writes later can find another
+    # writer in its way and fail at once ("database is locked"), not wait. Transactions that
+    # may write (any request but a GET, and the CLI and worker) take the write lock up front
+    # instead, so concurrent writers queue (busy_timeout) and then see each other's changes.
+    from flask import has_request_context, request
+
+    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -7,17 +7,19 @@ import secrets
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts, operations
-from .errors import InvalidInput, PermissionDenied
+from . import accounts, operations, reviewing
+from .errors import Conflict, InvalidInput, PermissionDenied
 from .interchange import InterchangeError, parse_post
 from .models import Post, Role, User, db
 from .rules import Severity, check_post
+from .workflow import IllegalTransition
 
 ROLE_CHOICE = click.Choice([r.value for r in Role], case_sensitive=False)
 
@@ -174,6 +176,45 @@ def posts_check(file: Path) -> None:
     click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in {file}.")
     if errors:
         sys.exit(1)
+
+
+def _decide(id_or_slug: str, reviewer_email: str, decide: Any, comment: str) -> Post:
+    post = operations.get_post(id_or_slug)
+    if post is None:
+        raise _fail(f"No post with id or slug {id_or_slug}.")
+    reviewer = _user(reviewer_email)
+    # The checklist is ticked in the desk; the command line decides on what was ticked there.
+    ticked = {c.item.key for c in reviewing.checklist_for(post, reviewer) if c.ticked}
+    try:
+        decide(post, reviewer, ticked, comment, post.current_revision.number)
+        db.session.commit()
+    except InvalidInput as exc:
+        raise _fail(" ".join(message for _, message in exc.problems)) from None
+    except (PermissionDenied, Conflict, IllegalTransition) as exc:
+        raise _fail(str(exc)) from None
+    return post
+
+
+@posts.command("approve")
+@click.argument("id_or_slug")
+@click.option("--reviewer", "reviewer_email", required=True, help="E-mail of the reviewer.")
+@click.option("--comment", default="", help="A note to go with the approval.")
+@with_appcontext
+def posts_approve(id_or_slug: str, reviewer_email: str, comment: str) -> None:
+    """Approve a post in review; the reviewer must have ticked its whole checklist in the desk."""
+    post = _decide(id_or_slug, reviewer_email, reviewing.approve_post, comment)
+    click.echo(f"Approved revision {post.approved_revision.number} of {post.slug}.")
+
+
+@posts.command("request-changes")
+@click.argument("id_or_slug")
+@click.option("--reviewer", "reviewer_email", required=True, help="E-mail of the reviewer.")
+@click.option("--comment", required=True, help="What should change.")
+@with_appcontext
+def posts_request_changes(id_or_slug: str, reviewer_email: str, comment: str) -> None:
+    """Send a post in review back to its writer with a comment."""
+    post = _decide(id_or_slug, reviewer_email, reviewing.request_changes_post, comment)
+    click.echo(f"Sent {post.slug} back to {post.author.email}.")
 
 
 @posts.command("list")

@@ -185,6 +185,47 @@ def decide(post_id: int) -> Any:
     return redirect(url_for("review.queue"))
 
 
+@bp.post("/bulk")
+@reviewer_only
+def bulk() -> Any:
+    """Claim, release or approve several posts at once; each goes through the same checks."""
+    action = request.form.get("action", "")
+    if action not in ("claim", "release", "approve"):
+        abort(400)
+    done, refused = [], []
+    for post_id in request.form.getlist("post", type=int):
+        post = db.session.get(Post, post_id)
+        if post is None or not ops.can_view(post, current_user):
+            continue
+        try:
+            with db.session.begin_nested():
+                if action == "claim":
+                    reviewing.claim(post, current_user, current_app.config["REVIEW_CLAIM_MINUTES"])
+                elif action == "release":
+                    reviewing.release(post, current_user)
+                else:
+                    # Approving in bulk approves what was ticked on each post's review page.
+                    ticked = {
+                        c.item.key for c in reviewing.checklist_for(post, current_user) if c.ticked
+                    }
+                    reviewing.approve_post(
+                        post, current_user, ticked, "", post.current_revision.number
+                    )
+        except (InvalidInput, Conflict, IllegalTransition, PermissionDenied) as exc:
+            refused.append(f"“{post.title}”: {_message(exc)}")
+        else:
+            done.append(f"“{post.title}”")
+    db.session.commit()
+    verb = {"claim": "Claimed", "release": "Released", "approve": "Approved"}[action]
+    if done:
+        flash(f"{verb}: {', '.join(done)}.", "success")
+    for reason in refused:
+        flash(f"Not {verb.lower()}: {reason}", "error")
+    if not done and not refused:
+        flash("Select at least one post first.", "info")
+    return redirect(url_for("review.queue"))
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, InvalidInput):
         return " ".join(message for _, message in exc.problems)
