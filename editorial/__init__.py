@@ -28,11 +28,16 @@ def create_app(
         history,
         mail,  # noqa: F401 - registers its Celery task
         notifications,
+        publish_views,
+        publisher,  # noqa: F401 - registers its Celery tasks
         review,
+        sitefiles,
     )
     from .celery_app import celery_init_app
     from .config import from_environment
     from .extensions import csrf, db, login_manager, migrate
+    from .models import utcnow
+    from .site import tag_slug
 
     app = Flask(
         __name__,
@@ -65,6 +70,10 @@ def create_app(
     app.register_blueprint(review.bp)
     app.register_blueprint(comments.bp)
     notifications.init_app(app)
+    app.add_template_filter(tag_slug, "tag_slug")
+    app.register_blueprint(sitefiles.bp)
+    app.register_blueprint(publish_views.bp)
+    app.jinja_env.globals["now"] = utcnow
     errors_pages.init_app(app)
     cli.init_app(app)
 

@@ -53,6 +53,12 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
+        # The outbox's safety net: re-send publish jobs that stayed pending or running too long
+        # (run by `celery worker -B`, or a separate `celery beat`; duplicates are harmless).
+        "beat_schedule": {
+            "sweep-publish-outbox": {"task": "editorial.publisher.sweep", "schedule": 30.0}
+        },
+        "beat_schedule_filename": str(instance / "celerybeat-schedule"),
     }
     if url:
         settings["broker_url"] = url

@@ -9,6 +9,7 @@ from flask_login import current_user
 from .extensions import db
 from .models import Post, Role
 from .operations import findings_for
+from .outbox import latest_job
 from .permissions import role_required
 from .rules import Severity
 from .workflow import PostState
@@ -32,5 +33,10 @@ def index() -> str:
         errors = sum(f.severity == Severity.ERROR for f in found)
         findings[post.id] = (errors, len(found) - errors)
     return render_template(
-        "desk/index.html", posts=posts, findings=findings, state=state, states=list(PostState)
+        "desk/index.html",
+        posts=posts,
+        findings=findings,
+        state=state,
+        states=list(PostState),
+        jobs={post.id: latest_job(post) for post in posts},
     )

@@ -223,7 +223,7 @@ def _save(post: Post | None) -> Any:
         abort(400)
     checked = Checked(form)
     if checked.problems or checked.post is None:
-        return _render(form, post, checked, 422)
+        return _render(form, post, checked, 422, save_failed=True)
     try:
         if post is None:
             post = ops.create_post(checked.post, current_user)
@@ -237,7 +237,7 @@ def _save(post: Post | None) -> Any:
     except InvalidInput as exc:
         db.session.rollback()
         checked.attach(exc.problems)
-        return _render(form, post, checked, 422)
+        return _render(form, post, checked, 422, save_failed=True)
     except IllegalTransition as exc:
         db.session.rollback()
         return _render(form, post, checked, 409, problem=str(exc))
@@ -254,14 +254,31 @@ def _save_revision(post: Post, checked: Checked) -> Any:
     form = checked.form
     ops.lock_post(post)
     check_working_version(post, _int(form.working_version.data))
-    base = _int(form.base_revision.data) or None
+    base = _int(form.base_revision.data)  # a form that does not say is stale, never trusted
     current = post.current_revision
-    if base == current.number and checked.post.content() == current.content:
+    if base == current.number and _unchanged(post, checked.post.content(), current.content):
         discard_working_copy(post, current_user, audit=False)
         return None
     revision = ops.save_revision(post, checked.post, current_user, base_revision=base)
     discard_working_copy(post, current_user, audit=False)
     return revision
+
+
+def _unchanged(post: Post, content: dict[str, Any], current: dict[str, Any]) -> bool:
+    if content == current:
+        return True
+    # The editor starts a live post's next change with an empty correction note (the live
+    # one belongs to the last change): an untouched form is no change either.
+    live = post.published_revision_id == post.current_revision_id
+    return (
+        live
+        and "correction" not in content
+        and {**current, "correction": None}
+        == {
+            **content,
+            "correction": None,
+        }
+    )
 
 
 def _submit(post: Post) -> None:
@@ -359,7 +376,7 @@ def autosave_view(post_id: int | None) -> Any:
             base = post.current_revision.number
         else:
             post = _editable_post(post_id)
-            base = _int(form.base_revision.data) or post.current_revision.number
+            base = _int(form.base_revision.data)
         seen = 0 if created else _int(form.working_version.data)
         copy = autosave(post, fields, current_user, base, seen)
         db.session.commit()

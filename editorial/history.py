@@ -14,6 +14,7 @@ from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
 from .forms import EmptyForm
 from .models import AuditEvent, Post, Revision, Role
+from .outbox import latest_job
 from .permissions import role_required
 from .site import render_post_page
 from .workflow import IllegalTransition
@@ -31,6 +32,8 @@ EVENT_LABELS = {
     "post.request_changes": "Requested changes",
     "post.publish": "Published",
     "post.retract": "Retracted",
+    "post.retract_requested": "Asked to retract",
+    "job.retried": "Retried publishing",
     "post.claimed": "Claimed for review",
     "post.released": "Released the review claim",
     "comment.added": "Commented",
@@ -76,6 +79,10 @@ def index(post_id: int) -> str:
         ],
         working=working_copy(post),
         can_edit=ops.can_edit(post, current_user),
+        can_retract=current_user.has_role(Role.REVIEWER)
+        or current_user.has_role(Role.ADMIN)
+        or post.author_id == current_user.id,
+        publish_job=latest_job(post),
         form=EmptyForm(),
     )
 
@@ -145,7 +152,7 @@ def restore(post_id: int, number: int) -> Any:
             "error",
         )
         return redirect(url_for("history.index", post_id=post.id))
-    base = request.form.get("base_revision", type=int)
+    base = request.form.get("base_revision", type=int) or 0  # missing: stale, not trusted
     try:
         revision = ops.restore_revision(post, number, current_user, base_revision=base)
         db.session.commit()

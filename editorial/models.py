@@ -138,6 +138,9 @@ class Post(db.Model):
             name="published_has_revision",
         ),
         sa.CheckConstraint("length(slug) > 0", name="slug_not_empty"),
+        # The post's place in the site's order (a unique index: SQLite can add one in place).
+        sa.Index("ix_post_site_seq", "site_seq", unique=True),
+        sa.Index("ix_post_public_slug", "public_slug", unique=True),
         # Each pinned revision must belong to this very post.
         sa.ForeignKeyConstraint(
             ["id", "current_revision_id"],
@@ -171,6 +174,15 @@ class Post(db.Model):
     current_revision_id: Mapped[int | None] = mapped_column()
     approved_revision_id: Mapped[int | None] = mapped_column()
     published_revision_id: Mapped[int | None] = mapped_column()
+    # Set when first published, never changed after: the site's order and the feed's dates.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    site_seq: Mapped[int | None] = mapped_column()
+    # When the live version last changed (a corrected republish).
+    live_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Fixed at first publication: the page's address and the feed entry's id stay forever,
+    # whatever later revisions do to the slug.
+    public_slug: Mapped[str | None] = mapped_column(sa.String(100))
+    feed_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     current_revision: Mapped[Revision | None] = relationship(
@@ -276,8 +288,10 @@ class WorkingCopy(db.Model):
     # The revision number the edits started from, and a counter that tells two tabs apart.
     base_revision: Mapped[int] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
-    # The form's fields as [name, value] pairs, exactly as typed (even if they are invalid).
-    form_data: Mapped[list[list[str]]] = mapped_column(sa.JSON)
+    # The form's fields as [name, value] pairs, exactly as typed (even if they are invalid);
+    # None once saved or discarded. The row stays so that ``version`` never repeats: a tab
+    # that saw an earlier copy cannot mistake a later one for it.
+    form_data: Mapped[list[list[str]] | None] = mapped_column(sa.JSON)
     saved_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -368,3 +382,83 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
     post: Mapped[Post | None] = relationship()
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PublishJob(db.Model):
+    """The outbox: one row per publish or retract, written with the decision that asks for it.
+
+    The worker is told about it after the commit; a periodic sweep re-sends any row that stayed
+    pending or running too long, so a broker or worker outage delays a job but never loses it.
+    """
+
+    __tablename__ = "publish_job"
+    __table_args__ = (
+        sa.CheckConstraint("action IN ('publish', 'retract')", name="action_known"),
+        sa.CheckConstraint(
+            "action = 'retract' OR revision_id IS NOT NULL", name="publish_has_revision"
+        ),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.Index("ix_publish_job_status_not_before", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(16))
+    revision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("revision.id"))
+    status: Mapped[JobStatus] = mapped_column(
+        _enum(JobStatus, "job_status"), default=JobStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship()
+    revision: Mapped[Revision | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class Publication(db.Model):
+    """One version that went live: its revision, when, and the correction note it carried."""
+
+    __tablename__ = "publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("revision.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("publish_job.id"))
+    correction: Mapped[str | None] = mapped_column(sa.Text)  # sanitised HTML
+
+
+class SiteState(db.Model):
+    """One row; locking it serialises every write to the site (across workers and machines)."""
+
+    __tablename__ = "site_state"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(default=0)
+    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostTag(db.Model):
+    """A tag of a post's live version, for the tag pages and feeds (kept by the publisher)."""
+
+    __tablename__ = "post_tag"
+
+    post_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
+    )
+    slug: Mapped[str] = mapped_column(sa.String(100), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))

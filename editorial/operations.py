@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from slugify import slugify
 
-from . import rules
+from . import outbox, rules
 from .audit import record
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .interchange import RankingPost
@@ -29,7 +30,12 @@ def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
         raise InvalidInput.single("slug", "Give the post a title or a slug.")
     if problem := rules.slug_problem(slug):
         raise InvalidInput.single("slug", problem)
-    taken = db.session.scalar(sa.select(Post.id).where(Post.slug == slug, Post.id != post_id))
+    # A published post keeps its first address even after its slug changes: that is taken too.
+    taken = db.session.scalar(
+        sa.select(Post.id).where(
+            sa.or_(Post.slug == slug, Post.public_slug == slug), Post.id != post_id
+        )
+    )
     if taken is not None:
         raise InvalidInput.single("slug", f'The slug "{slug}" is already taken by another post.')
     return post.model_copy(update={"slug": slug})
@@ -201,9 +207,14 @@ def _refuse_unseen(post: Post, revision_number: int | None) -> None:
 
 
 def approve(
-    post: Post, reviewer: User, comment: str = "", revision_number: int | None = None
+    post: Post,
+    reviewer: User,
+    comment: str = "",
+    revision_number: int | None = None,
+    publish_at: datetime | None = None,
 ) -> None:
-    """Approve the current revision (the one reviewed) and pin it as the one to publish."""
+    """Approve the current revision and pin it; its publish job is written in the same
+    transaction (the outbox), to run now or at ``publish_at``."""
     if not can_review(post, reviewer):
         raise PermissionDenied(_why_not_reviewer(post, reviewer))
     _refuse_unseen(post, revision_number)
@@ -211,7 +222,11 @@ def approve(
     _refuse_errors(post, "approving")
     post.approved_revision = post.current_revision
     db.session.flush()  # the pin must be stored before the state that requires it
-    _transition(post, Action.APPROVE, reviewer, comment=comment)
+    details: dict[str, Any] = {"comment": comment}
+    if publish_at is not None:
+        details["publish_at"] = publish_at.isoformat()
+    _transition(post, Action.APPROVE, reviewer, **details)
+    outbox.enqueue(post, "publish", reviewer, post.approved_revision, not_before=publish_at)
 
 
 def request_changes(

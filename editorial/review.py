@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -152,9 +153,17 @@ def decide(post_id: int) -> Any:
     ticked = set(request.form.getlist("item"))
     comment = request.form.get("comment", "")
     seen = request.form.get("revision", type=int)
+    publish_at_text = request.form.get("publish_at", "").strip()
+    try:
+        publish_at = _publish_at(publish_at_text)
+    except ValueError as exc:
+        return render_page(
+            post, 422, problem=str(exc), comment=comment, ticked=ticked,
+            publish_at=publish_at_text, publish_at_error=str(exc),
+        )  # fmt: skip
     try:
         if action == "approve":
-            reviewing.approve_post(post, current_user, ticked, comment, seen)
+            reviewing.approve_post(post, current_user, ticked, comment, seen, publish_at)
             done = "Approved. The publisher will publish exactly this revision."
         elif action == "request_changes":
             reviewing.request_changes_post(post, current_user, ticked, comment, seen)
@@ -176,7 +185,10 @@ def decide(post_id: int) -> Any:
             if isinstance(exc, PermissionDenied)
             else (422 if isinstance(exc, InvalidInput) else 409)
         )
-        return render_page(post, status, problem=_message(exc), comment=comment, ticked=ticked)
+        return render_page(
+            post, status, problem=_message(exc), comment=comment, ticked=ticked,
+            publish_at=publish_at_text,
+        )  # fmt: skip
     if action == "save" and request.headers.get("HX-Request"):
         return "", 204  # a box ticked on the page: stored, nothing to redraw
     flash(done, "success")
@@ -224,6 +236,22 @@ def bulk() -> Any:
     if not done and not refused:
         flash("Select at least one post first.", "info")
     return redirect(url_for("review.queue"))
+
+
+def _publish_at(text: str) -> datetime | None:
+    """The "publish at" field (UTC, as a datetime-local input sends it), or None for now."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("Give the time as YYYY-MM-DD HH:MM (UTC).") from None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment < utcnow() - timedelta(minutes=1):
+        raise ValueError("That time has passed; leave it empty to publish now.")
+    if moment > utcnow() + timedelta(days=366):
+        raise ValueError("Schedule at most a year ahead.")
+    return moment
 
 
 def _message(exc: Exception) -> str:

@@ -147,6 +147,7 @@ def approve_post(
     ticked: set[str],
     comment: str = "",
     revision_number: int | None = None,
+    publish_at: datetime | None = None,
 ) -> None:
     """Approve once every checklist item is signed off and no error finding is left."""
     items = _start_decision(post, reviewer, ticked, revision_number)
@@ -157,7 +158,7 @@ def approve_post(
             f"Tick every checklist item before approving; {len(missing)} "
             f"{'is' if len(missing) == 1 else 'are'} not ticked.",
         )
-    operations.approve(post, reviewer, comment.strip(), revision_number)
+    operations.approve(post, reviewer, comment.strip(), revision_number, publish_at)
     _finish_decision(post)
     notify(
         post.author,

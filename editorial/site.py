@@ -8,8 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, render_template
+from slugify import slugify
 
 from .markdown import render_markdown
+
+
+def tag_slug(name: str) -> str:
+    """A tag's address on the site: "Web frameworks" -> "web-frameworks"."""
+    return slugify(name, max_length=100) or "tag"
 
 
 @dataclass(frozen=True)
@@ -30,13 +36,22 @@ def render_post_page(
     corrections: Sequence[Correction] = (),
     preview: bool = False,
     assets: str = "",
+    root: str | None = None,
+    slug: str | None = None,
 ) -> str:
-    """The public page of one post, exactly as the site publishes it (preview adds a banner)."""
+    """The public page of one post, exactly as the site publishes it (preview adds a banner).
+
+    ``root`` is the way from the page to the site's top (the publisher passes "../../", so the
+    site works wherever it is served); ``slug`` is the page's address when it differs from the
+    content's (a published post keeps its first one).
+    """
     # SITE_URL always ends in "/" once configured; "" (or just "/") means no public address, and
     # then every link to the rest of the site is relative to posts/<slug>/index.html.
     site_url = str(current_app.config.get("SITE_URL") or "").rstrip("/")
-    root = f"{site_url}/" if site_url else "../../"
-    canonical = f"{site_url}/posts/{content['slug']}/" if site_url else None
+    if root is None:
+        root = f"{site_url}/" if site_url else "../../"
+    slug = slug or content["slug"]
+    canonical = f"{site_url}/posts/{slug}/" if site_url else None
     listed = [Correction(_utc(c.at), c.html) for c in corrections]
     # The pending note goes live with this version; render_content renders it now (the fallback
     # serves a `rendered` made before it did).
@@ -67,7 +82,33 @@ def render_post_page(
         corrections=listed,
         preview=preview,
         json_ld=_item_list(content, [entry for entry, _ in entries], canonical),
+        article_ld=_article(content, author_name, published_at, updated_at, canonical),
+        choose=[(e["best_for"], e) for e, _ in entries if e.get("best_for")],
     )
+
+
+def _article(
+    content: dict[str, Any],
+    author_name: str,
+    published_at: datetime | None,
+    updated_at: datetime | None,
+    canonical: str | None,
+) -> dict[str, Any]:
+    # schema.org Article for the post itself (the ItemList above is its ranking).
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": content["title"][:110],
+        "description": content.get("summary", ""),
+        "author": {"@type": "Person", "name": author_name},
+        "keywords": ", ".join(content.get("tags", [])),
+    }
+    if published_at:
+        data["datePublished"] = _utc(published_at).isoformat()
+        data["dateModified"] = _utc(updated_at or published_at).isoformat()
+    if canonical:
+        data["url"] = data["mainEntityOfPage"] = canonical
+    return data
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -16,7 +16,8 @@ from .workflow import Action, next_state
 
 def working_copy(post: Post) -> WorkingCopy | None:
     """The post's autosaved edits, if any."""
-    return db.session.get(WorkingCopy, post.id)
+    copy = db.session.get(WorkingCopy, post.id)
+    return copy if copy is not None and copy.form_data is not None else None
 
 
 def check_working_version(post: Post, seen: int) -> None:
@@ -49,7 +50,7 @@ def autosave(
     )
     next_state(Action.EDIT, post.state)  # a post in review cannot collect edits
     check_working_version(post, working_version)
-    copy = working_copy(post)
+    copy = db.session.get(WorkingCopy, post.id)  # also an emptied one: its version goes on
     if copy is None:
         copy = WorkingCopy(post=post, version=0)
         db.session.add(copy)
@@ -68,7 +69,7 @@ def discard_working_copy(post: Post, actor: User, *, audit: bool = True) -> None
         raise PermissionDenied("Only the post's author can discard its changes.")
     copy = working_copy(post)
     if copy is not None:
-        db.session.delete(copy)
+        copy.form_data = None  # the row and its version stay (see WorkingCopy)
         db.session.flush()
         if audit:
             record("post.changes_discarded", actor=actor, post=post, details={})

@@ -243,7 +243,7 @@ def test_hostile_plain_text_comes_out_escaped(site_app):
     assert HOSTILE not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 10
     page = parse(html)
-    assert [n.attrs for n in page.find_all("script")] == [{"type": "application/ld+json"}]
+    assert [n.attrs for n in page.find_all("script")] == [{"type": "application/ld+json"}] * 2
     assert page.one("h1").text() == content["title"]
     assert page.one("article", id="entry-1").one("h2").text() == f"#1 {HOSTILE}"
 
@@ -251,7 +251,9 @@ def test_hostile_plain_text_comes_out_escaped(site_app):
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_json_ld_is_an_item_list_of_the_entries(site_app, name):
     content = sample(name)
-    (script,) = parse(render(content)).find_all("script", type="application/ld+json")
+    script, article = parse(render(content)).find_all("script", type="application/ld+json")
+    assert json.loads(article.text())["@type"] == "Article"
+    assert json.loads(article.text())["headline"] == content["title"][:110]
     data = json.loads(script.text())
     assert data["@type"] == "ItemList"
     assert data["name"] == content["title"]
@@ -270,12 +272,13 @@ def test_json_ld_cannot_be_broken_out_of(site_app):
     content["title"] = "</SCRIPT >" + name
     html = render(content)
     page = parse(html)
-    (script,) = page.find_all("script")
+    script, article = page.find_all("script")
     data = json.loads(script.text())
     assert data["name"] == content["title"]
+    assert json.loads(article.text())["headline"] == content["title"]
     assert data["itemListElement"][1]["name"] == name
     assert len(data["itemListElement"]) == len(content["entries"])
-    assert html.lower().count("</script") == 1
+    assert html.lower().count("</script") == 2
 
 
 def test_entries_out_of_order_keep_their_own_notes(site_app):

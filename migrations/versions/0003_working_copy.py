@@ -20,7 +20,7 @@ def upgrade():
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('base_revision', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('form_data', sa.JSON(), nullable=False),
+    sa.Column('form_data', sa.JSON(), nullable=True),
     sa.Column('saved_by_id', sa.Integer(), nullable=False),
     sa.Column('saved_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('base_revision >= 1', name=op.f('ck_working_copy_base_revision_positive')),

@@ -1,0 +1,145 @@
+"""Feeds and sitemaps: RSS 2.0 and Atom through feedgen, JSON Feed 1.1, sitemaps (XML).
+
+Output depends only on what is passed in (no "now"), so the same posts give the same bytes.
+Text is made XML-safe here as well as on input: any title or body yields a valid feed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET  # noqa: S405 - builds XML, parses none
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+
+# Characters XML 1.0 cannot carry at all (C0 controls but tab, LF, CR; lone surrogates;
+# U+FFFE/U+FFFF). Sanitised input never has them; a feed must not break if some slips in.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def xml_safe(text: str | None) -> str:
+    return _NOT_XML.sub("", text or "")
+
+
+@dataclass(frozen=True)
+class Channel:
+    title: str
+    home_url: str
+    feed_url: str  # without the extension: ".rss", ".atom" and ".json" are added
+    description: str
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    url: str
+    title: str
+    summary: str
+    content_html: str
+    author: str
+    published_at: datetime
+    updated_at: datetime
+    tags: list[str]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _generator(channel: Channel, items: list[Item], kind: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(xml_safe(channel.home_url) or "urn:editorial:site")
+    fg.title(xml_safe(channel.title))
+    # RSS takes its channel <link> from the last link given: the site, not the feed itself.
+    fg.link(href=f"{channel.feed_url}.{kind}", rel="self")
+    fg.link(href=channel.home_url or "/", rel="alternate")
+    fg.description(xml_safe(channel.description))
+    fg.subtitle(xml_safe(channel.description))
+    fg.language("en")
+    fg.generator("editorial")
+    # feedgen stamps "now" unless told otherwise; the newest change keeps output repeatable.
+    newest = max((_aware(i.updated_at) for i in items), default=EPOCH)
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    for item in items:
+        entry = fg.add_entry(order="append")
+        entry.id(item.id)
+        entry.guid(item.id, permalink=False)
+        entry.title(xml_safe(item.title))
+        entry.link(href=item.url)
+        entry.author(name=xml_safe(item.author) or "unknown")
+        entry.published(_aware(item.published_at))
+        entry.updated(_aware(item.updated_at))
+        entry.summary(xml_safe(item.summary))
+        entry.description(xml_safe(item.summary))
+        entry.content(xml_safe(item.content_html), type="html")
+        for tag in item.tags:
+            entry.category(term=xml_safe(tag))
+    return fg
+
+
+def rss(channel: Channel, items: list[Item]) -> bytes:
+    """RSS 2.0 with the full sanitised content in content:encoded."""
+    return _generator(channel, items, "rss").rss_str(pretty=True)
+
+
+def atom(channel: Channel, items: list[Item]) -> bytes:
+    """Atom 1.0."""
+    return _generator(channel, items, "atom").atom_str(pretty=True)
+
+
+def json_feed(channel: Channel, items: list[Item]) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    data = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": channel.title,
+        "home_page_url": channel.home_url,
+        "feed_url": f"{channel.feed_url}.json",
+        "description": channel.description,
+        "language": "en",
+        "items": [
+            {
+                "id": item.id,
+                "url": item.url,
+                "title": item.title,
+                "summary": item.summary,
+                "content_html": item.content_html,
+                "date_published": _aware(item.published_at).isoformat(),
+                "date_modified": _aware(item.updated_at).isoformat(),
+                "authors": [{"name": item.author}],
+                "tags": item.tags,
+            }
+            for item in items
+        ],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+_SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def sitemap(urls: list[tuple[str, datetime | None]]) -> bytes:
+    """A sitemap of (address, last modified) pairs."""
+    root = ET.Element("urlset", xmlns=_SITEMAP_NS)
+    for url, modified in urls:
+        node = ET.SubElement(root, "url")
+        ET.SubElement(node, "loc").text = xml_safe(url)
+        if modified:
+            ET.SubElement(node, "lastmod").text = _aware(modified).date().isoformat()
+    return _xml(root)
+
+
+def sitemap_index(urls: list[str]) -> bytes:
+    """A sitemap index pointing at each sitemap."""
+    root = ET.Element("sitemapindex", xmlns=_SITEMAP_NS)
+    for url in urls:
+        ET.SubElement(ET.SubElement(root, "sitemap"), "loc").text = xml_safe(url)
+    return _xml(root)

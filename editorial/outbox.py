@@ -1,0 +1,154 @@
+"""The publishing outbox: jobs written with the decision that asks for them. Verbs flush.
+
+A job row is added in the same transaction as the approval (or retraction); the worker is
+told after the commit (an ``after_commit`` hook), and ``due_jobs`` lets a periodic sweep
+re-send what stayed pending or running too long. So a broker or worker outage delays a
+publication but never loses it, and nothing is sent for a decision that was rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from .audit import record
+from .errors import Conflict, PermissionDenied
+from .models import JobStatus, Post, PublishJob, Revision, Role, User, db, utcnow
+
+_TO_SEND = "editorial.jobs_to_send"
+# A job still pending this long after it was due, or running this long, is sent again.
+STALE_PENDING = timedelta(seconds=30)
+STALE_RUNNING = timedelta(minutes=5)
+
+
+def enqueue(
+    post: Post,
+    action: str,
+    actor: User | None,
+    revision: Revision | None = None,
+    not_before: datetime | None = None,
+) -> PublishJob:
+    """Add a publish or retract job for ``post``; it is sent to the worker after commit."""
+    now = utcnow()
+    job = PublishJob(
+        post_id=post.id,
+        action=action,
+        revision_id=revision.id if revision else None,
+        status=JobStatus.PENDING,
+        attempts=0,
+        not_before=max(not_before or now, now),
+        created_by_id=actor.id if actor else None,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(job)
+    db.session.flush()
+    if job.not_before <= now:
+        db.session.info.setdefault(_TO_SEND, []).append(job.id)
+    return job
+
+
+def request_retract(post: Post, actor: User) -> PublishJob:
+    """Take a live post off the site (a reviewer or admin decides; the author may too)."""
+    allowed = actor.active and (
+        post.author_id == actor.id or actor.has_role(Role.REVIEWER) or actor.has_role(Role.ADMIN)
+    )
+    if not allowed:
+        raise PermissionDenied("Only the author, a reviewer or an admin can retract a post.")
+    if post.published_revision_id is None and not _pending(post, "publish"):
+        raise Conflict("This post is not on the site.")
+    job = enqueue(post, "retract", actor)
+    record("post.retract_requested", actor=actor, post=post, details={"job": job.id})
+    return job
+
+
+def _pending(post: Post, action: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PublishJob)
+            .where(
+                PublishJob.post_id == post.id,
+                PublishJob.action == action,
+                PublishJob.status.in_((JobStatus.PENDING, JobStatus.RUNNING)),
+            )
+        )
+        > 0
+    )
+
+
+def latest_job(post: Post) -> PublishJob | None:
+    """The post's most recent job: what the desk shows as its publishing status."""
+    return db.session.scalar(
+        sa.select(PublishJob).where(PublishJob.post_id == post.id).order_by(PublishJob.id.desc())
+    )
+
+
+def retry(job: PublishJob, actor: User) -> None:
+    """Send a failed job again from the start."""
+    if not (
+        actor.has_role(Role.REVIEWER)
+        or actor.has_role(Role.ADMIN)
+        or job.post.author_id == actor.id
+    ):
+        raise PermissionDenied("Only reviewers, admins and the author can retry publishing.")
+    if job.status != JobStatus.FAILED:
+        raise Conflict("Only a failed job can be retried.")
+    job.status, job.attempts, job.last_error = JobStatus.PENDING, 0, None
+    job.updated_at = job.not_before = utcnow()
+    db.session.flush()
+    db.session.info.setdefault(_TO_SEND, []).append(job.id)
+    record("job.retried", actor=actor, post=job.post, details={"job": job.id})
+
+
+def due_jobs(now: datetime | None = None) -> list[int]:
+    """Jobs to (re)send: due and pending for a while, or running for too long."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(PublishJob.id)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        PublishJob.status == JobStatus.PENDING,
+                        PublishJob.not_before <= now,
+                        sa.or_(
+                            PublishJob.updated_at <= now - STALE_PENDING,
+                            PublishJob.not_before > PublishJob.created_at,  # scheduled: now due
+                        ),
+                    ),
+                    sa.and_(
+                        PublishJob.status == JobStatus.RUNNING,
+                        PublishJob.updated_at <= now - STALE_RUNNING,
+                    ),
+                )
+            )
+            .order_by(PublishJob.id)
+        )
+    )
+
+
+def send(job_ids: list[int]) -> None:
+    """Hand jobs to the broker; a broker outage is logged and left to the sweep."""
+    from .publisher import run_job
+
+    for job_id in job_ids:
+        try:
+            run_job.delay(job_id)
+        except Exception:  # noqa: BLE001 - the sweep sends it again once the broker is back
+            current_app.logger.warning("Could not send publish job %s; the sweep will.", job_id)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    ids = session.info.pop(_TO_SEND, None)
+    if ids and current_app:
+        send(ids)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_TO_SEND, None)

@@ -1,0 +1,145 @@
+"""What a publish job does: apply the decision to the post, then write the site. Plain
+functions the Celery tasks call (and the tests, and ``editorial site rebuild``).
+
+Every write to the site happens while holding the one ``site_state`` row locked, so jobs on
+several workers and machines take turns; each renders what the database says *now*, so an
+older job that runs late writes the newest state, never its own stale one.
+"""
+
+from __future__ import annotations
+
+import random
+import traceback
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from . import sitebuild
+from .audit import record
+from .models import (
+    JobStatus,
+    Post,
+    PostTag,
+    Publication,
+    PublishJob,
+    SiteState,
+    db,
+    utcnow,
+)
+from .workflow import Action, PostState, next_state
+
+MAX_BACKOFF = 300
+
+
+def backoff(retries: int) -> float:
+    """Seconds before retry number ``retries + 1``: exponential, capped, fully jittered."""
+    return random.uniform(0, min(MAX_BACKOFF, 2 ** (retries + 1)))  # noqa: S311 - not crypto
+
+
+def lock_site() -> SiteState:
+    """Take the site's write lock for this transaction (the row is made on first use)."""
+    state = db.session.scalar(sa.select(SiteState).where(SiteState.id == 1).with_for_update())
+    if state is None:
+        db.session.add(SiteState(id=1, generation=0))
+        db.session.flush()
+        state = db.session.scalar(sa.select(SiteState).where(SiteState.id == 1).with_for_update())
+    return state
+
+
+def run(job_id: int, now: datetime | None = None) -> bool:
+    """Run one job; False when there was nothing to do (done already, not due, unknown)."""
+    job = db.session.get(PublishJob, job_id, with_for_update=True)
+    now = now or utcnow()
+    if job is None or job.status == JobStatus.DONE or job.not_before > now:
+        db.session.rollback()
+        return False
+    job.status, job.attempts, job.updated_at = JobStatus.RUNNING, job.attempts + 1, now
+    db.session.commit()  # the attempt counts even if this worker dies next
+
+    state = lock_site()
+    job = db.session.get(PublishJob, job_id, populate_existing=True)
+    if job.status == JobStatus.DONE:  # another worker finished it while we waited
+        db.session.rollback()
+        return False
+    post = db.session.get(Post, job.post_id, populate_existing=True)
+    old_tags = {
+        t.slug: t.name for t in db.session.scalars(sa.select(PostTag).filter_by(post_id=post.id))
+    }
+    if job.action == "publish":
+        _apply_publish(job, post, now)
+    else:
+        _apply_retract(job, post)
+    db.session.flush()
+    sitebuild.write_changes(post, sitebuild.changes_for(post, old_tags))
+    state.generation += 1
+    state.built_at = now
+    job.status, job.finished_at, job.updated_at, job.last_error = JobStatus.DONE, now, now, None
+    db.session.commit()
+    return True
+
+
+def _apply_publish(job: PublishJob, post: Post, now: datetime) -> None:
+    if post.published_revision_id == job.revision_id:
+        return  # already live: only write the files again
+    if post.state != PostState.APPROVED or post.approved_revision_id != job.revision_id:
+        return  # superseded: an edit withdrew this approval, or a newer one replaced it
+    revision = job.revision
+    first = post.published_at is None
+    post.published_revision = revision
+    db.session.flush()  # the live version must be stored before the state that requires it
+    post.state = next_state(Action.PUBLISH, post.state)
+    if first:
+        post.published_at = now
+        post.site_seq = (db.session.scalar(sa.select(sa.func.max(Post.site_seq))) or 0) + 1
+        post.public_slug = post.public_slug or revision.content["slug"]
+        post.feed_id = post.feed_id or f"urn:uuid:{uuid.uuid4()}"
+    else:
+        post.live_updated_at = now
+    correction = None if first else (revision.rendered.get("correction") or None)
+    db.session.add(
+        Publication(
+            post_id=post.id,
+            revision_id=revision.id,
+            published_at=now,
+            job_id=job.id,
+            correction=correction,
+        )
+    )
+    _set_tags(post)
+    db.session.flush()
+    record(
+        "post.publish",
+        actor=job.created_by,
+        post=post,
+        revision=revision,
+        details={"job": job.id, "first": first},
+    )
+
+
+def _apply_retract(job: PublishJob, post: Post) -> None:
+    if post.published_revision_id is None:
+        return
+    post.published_revision = None
+    if post.state == PostState.PUBLISHED:
+        post.state = next_state(Action.RETRACT, post.state)
+    db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
+    db.session.flush()
+    record("post.retract", post=post, details={"job": job.id})
+
+
+def _set_tags(post: Post) -> None:
+    db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
+    for slug, name in sitebuild.live_tags(post).items():
+        db.session.add(PostTag(post_id=post.id, slug=slug, name=name))
+
+
+def fail(job_id: int, exc: BaseException) -> None:
+    """Mark a job failed with its error, for the desk to show with a retry button."""
+    job = db.session.get(PublishJob, job_id)
+    if job is None:
+        return
+    job.status = JobStatus.FAILED
+    job.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    job.updated_at = utcnow()
+    db.session.commit()

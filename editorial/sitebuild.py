@@ -1,0 +1,321 @@
+"""Building the static site from the database: pages, indexes, tag pages, feeds, sitemaps.
+
+Everything is rendered from the database, never appended to, and every file lands by
+write-temp + ``os.replace`` (unchanged files are not rewritten at all). Publishing one post
+rewrites its page, the home page, the one archive page and the tag pages it sits on, the
+feeds and one sitemap chunk: the work does not grow with the number of posts on the site.
+
+Layout of SITE_DIR: ``index.html`` (newest posts), ``page/<n>/`` (archive pages, numbered from
+the oldest so that they never shift when a post is added), ``posts/<slug>/``, ``tags/<slug>/``
+(with its own feeds), ``feed.rss``, ``feed.atom``, ``feed.json``, ``sitemap.xml`` (an index of
+``sitemaps/*.xml``), ``robots.txt`` and ``assets/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+
+from . import feeds
+from .models import Post, PostTag, Publication, db
+from .site import Correction, render_post_page, tag_slug
+
+PAGE_SIZE = 20
+FEED_SIZE = 20
+SITEMAP_CHUNK = 1000
+ASSETS = ("site.css", "vendor/pico-2.1.1/pico.min.css", "vendor/pico-2.1.1/LICENSE.md")
+
+
+@dataclass
+class Changes:
+    """What one job touched: the posts whose pages and places need writing again."""
+
+    posts: set[int] = field(default_factory=set)
+    tags: dict[str, str] = field(default_factory=dict)  # slug -> name
+    seqs: set[int] = field(default_factory=set)
+
+
+def write_file(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically; leave an identical file alone. True if written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def site_dir() -> Path:
+    return Path(current_app.config["SITE_DIR"])
+
+
+def site_url() -> str:
+    url = str(current_app.config.get("SITE_URL") or "").rstrip("/")
+    return f"{url}/" if url else ""
+
+
+def live() -> sa.Select[Any]:
+    """Posts on the site: those with a live version."""
+    return sa.select(Post).where(Post.published_revision_id.is_not(None))
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _corrections(post: Post) -> list[Correction]:
+    rows = db.session.scalars(
+        sa.select(Publication)
+        .where(Publication.post_id == post.id, Publication.correction.is_not(None))
+        .order_by(Publication.published_at, Publication.id)
+    )
+    return [Correction(row.published_at, row.correction) for row in rows]
+
+
+def post_page(post: Post) -> bytes:
+    """The post's public page, or the retraction notice once it is off the site."""
+    if post.published_revision_id is None:
+        html = render_template(
+            "site/retracted.html",
+            site_title=current_app.config["SITE_TITLE"],
+            root="../../",
+            assets="../../assets/",
+            title=post.title,
+        )
+        return html.encode()
+    revision = post.published_revision
+    html = render_post_page(
+        revision.content,
+        {**revision.rendered, "correction": ""},  # notes show as corrections, with their date
+        author_name=post.author.display_name,
+        published_at=post.published_at,
+        updated_at=post.live_updated_at,
+        corrections=_corrections(post),
+        assets="../../assets/",
+        root="../../",
+        slug=post.public_slug,
+    )
+    return html.encode()
+
+
+def _card(post: Post) -> dict[str, Any]:
+    content = post.published_revision.content
+    return {
+        "title": content["title"],
+        "summary": content["summary"],
+        "slug": post.public_slug,
+        "author": post.author.display_name,
+        "published_at": post.published_at,
+        "updated_at": post.live_updated_at,
+        "entries": len(content.get("entries", [])),
+    }
+
+
+def _list_page(
+    posts: Iterable[Post], *, root: str, heading: str, feeds_at: str, pager: dict[str, Any]
+) -> bytes:
+    html = render_template(
+        "site/index.html",
+        site_title=current_app.config["SITE_TITLE"],
+        root=root,
+        assets=f"{root}assets/",
+        cards=[_card(p) for p in posts],
+        heading=heading,
+        feeds_at=feeds_at,
+        pager=pager,
+    )
+    return html.encode()
+
+
+def _last_seq() -> int:
+    return db.session.scalar(sa.select(sa.func.max(Post.site_seq))) or 0
+
+
+def home_page() -> bytes:
+    posts = db.session.scalars(live().order_by(Post.site_seq.desc()).limit(PAGE_SIZE)).all()
+    pages = -(-_last_seq() // PAGE_SIZE)
+    pager = {"older": f"page/{pages}/" if pages else None, "newer": None}
+    return _list_page(posts, root="", heading="Latest rankings", feeds_at="", pager=pager)
+
+
+def archive_page(number: int) -> bytes:
+    """Archive page ``number``: the posts first published in that block of PAGE_SIZE."""
+    low, high = (number - 1) * PAGE_SIZE + 1, number * PAGE_SIZE
+    posts = db.session.scalars(
+        live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq.desc())
+    ).all()
+    pages = -(-_last_seq() // PAGE_SIZE)
+    pager = {
+        "older": f"../{number - 1}/" if number > 1 else None,
+        "newer": f"../{number + 1}/" if number < pages else "../../",
+    }
+    heading = f"Archive, page {number} of {pages}"
+    return _list_page(posts, root="../../", heading=heading, feeds_at="../../", pager=pager)
+
+
+def _tag_posts(slug: str, limit: int | None = None) -> list[Post]:
+    query = live().join(PostTag).where(PostTag.slug == slug).order_by(Post.site_seq.desc())
+    return db.session.scalars(query.limit(limit) if limit else query).all()
+
+
+def tag_page(slug: str, name: str) -> bytes | None:
+    """A tag's page: its newest posts (None once no live post has the tag)."""
+    posts = _tag_posts(slug, PAGE_SIZE * 5)
+    if not posts:
+        return None
+    pager = {"older": None, "newer": None}
+    return _list_page(posts, root="../../", heading=f"Tagged “{name}”", feeds_at="", pager=pager)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _feed_items(posts: list[Post]) -> list[feeds.Item]:
+    base = site_url()
+    items = []
+    for post in posts:
+        revision = post.published_revision
+        html = render_template(
+            "site/_feed_content.html",
+            post=revision.content,
+            html=revision.rendered,
+            corrections=_corrections(post),
+        )
+        items.append(
+            feeds.Item(
+                id=post.feed_id,
+                url=f"{base}posts/{post.public_slug}/",
+                title=revision.content["title"],
+                summary=revision.content["summary"],
+                content_html=html,
+                author=post.author.display_name,
+                published_at=post.published_at,
+                updated_at=post.live_updated_at or post.published_at,
+                tags=list(revision.content.get("tags", [])),
+            )
+        )
+    return items
+
+
+def _write_feeds(directory: Path, posts: list[Post], title: str, home: str) -> None:
+    rel = directory.relative_to(site_dir()).as_posix()
+    prefix = "" if rel == "." else f"{rel}/"
+    channel = feeds.Channel(
+        title=title,
+        home_url=f"{site_url()}{prefix}",
+        feed_url=f"{site_url()}{prefix}feed",
+        description=f"Rankings that show their reasoning, from {current_app.config['SITE_TITLE']}.",
+    )
+    items = _feed_items(posts)
+    write_file(directory / "feed.rss", feeds.rss(channel, items))
+    write_file(directory / "feed.atom", feeds.atom(channel, items))
+    write_file(directory / "feed.json", feeds.json_feed(channel, items))
+
+
+def write_post(post: Post) -> None:
+    write_file(site_dir() / "posts" / post.public_slug / "index.html", post_page(post))
+
+
+def write_indexes(changes: Changes) -> None:
+    """Everything that lists posts, for what ``changes`` touched (the page itself excepted)."""
+    root = site_dir()
+    title = current_app.config["SITE_TITLE"]
+    for seq in sorted(changes.seqs):
+        number = (seq - 1) // PAGE_SIZE + 1
+        write_file(root / "page" / str(number) / "index.html", archive_page(number))
+    write_file(root / "index.html", home_page())
+    for slug, name in sorted(changes.tags.items()):
+        page = tag_page(slug, name)
+        directory = root / "tags" / slug
+        if page is None:
+            shutil.rmtree(directory, ignore_errors=True)
+            continue
+        write_file(directory / "index.html", page)
+        _write_feeds(directory, _tag_posts(slug, FEED_SIZE), f"{title}: {name}", "")
+    newest = db.session.scalars(live().order_by(Post.site_seq.desc()).limit(FEED_SIZE)).all()
+    _write_feeds(root, newest, title, "")
+    for seq in sorted(changes.seqs):
+        write_sitemap_chunk((seq - 1) // SITEMAP_CHUNK + 1)
+    write_sitemap_index()
+    write_static()
+
+
+def write_sitemap_chunk(number: int) -> None:
+    low, high = (number - 1) * SITEMAP_CHUNK + 1, number * SITEMAP_CHUNK
+    posts = db.session.scalars(
+        live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq)
+    ).all()
+    urls = [
+        (f"{site_url()}posts/{p.public_slug}/", p.live_updated_at or p.published_at) for p in posts
+    ]
+    write_file(site_dir() / "sitemaps" / f"posts-{number}.xml", feeds.sitemap(urls))
+
+
+def write_sitemap_index() -> None:
+    chunks = -(-_last_seq() // SITEMAP_CHUNK)
+    tags = db.session.execute(
+        sa.select(PostTag.slug).join(Post).where(Post.published_revision_id.is_not(None))
+        .distinct().order_by(PostTag.slug)
+    ).scalars().all()  # fmt: skip
+    pages = [(site_url(), None)] + [(f"{site_url()}tags/{slug}/", None) for slug in tags]
+    write_file(site_dir() / "sitemaps" / "pages.xml", feeds.sitemap(pages))
+    names = ["pages.xml"] + [f"posts-{n}.xml" for n in range(1, chunks + 1)]
+    write_file(
+        site_dir() / "sitemap.xml",
+        feeds.sitemap_index([f"{site_url()}sitemaps/{name}" for name in names]),
+    )
+
+
+def write_static() -> None:
+    root = site_dir()
+    robots = "User-agent: *\nAllow: /\n"
+    if site_url():
+        robots += f"Sitemap: {site_url()}sitemap.xml\n"
+    write_file(root / "robots.txt", robots.encode())
+    static = Path(current_app.static_folder)
+    for name in ASSETS:
+        write_file(root / "assets" / name, (static / name).read_bytes())
+
+
+def changes_for(post: Post, old_tags: dict[str, str]) -> Changes:
+    """What publishing or retracting ``post`` changes, given the tags it was listed under."""
+    changes = Changes(posts={post.id}, tags=dict(old_tags))
+    if post.published_revision_id is not None:
+        changes.tags.update(live_tags(post))
+    if post.site_seq:
+        changes.seqs.add(post.site_seq)
+    return changes
+
+
+def live_tags(post: Post) -> dict[str, str]:
+    tags = post.published_revision.content.get("tags", []) if post.published_revision else []
+    return {tag_slug(t): t for t in tags if tag_slug(t)}
+
+
+def write_changes(post: Post, changes: Changes) -> None:
+    """Write what a job changed: a new page before anything links to it, and a retracted
+    post out of every list before its page becomes the notice."""
+    if post.published_revision_id is not None:
+        write_post(post)
+        write_indexes(changes)
+    else:
+        write_indexes(changes)
+        if post.public_slug:
+            write_post(post)

@@ -1,0 +1,37 @@
+"""The published site, served by the desk itself on the embedded default (at /site/).
+
+In production a web server (or a CDN) serves SITE_DIR; set SERVE_SITE=false there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, request, send_from_directory
+
+bp = Blueprint("sitefiles", __name__)
+
+TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".json": "application/feed+json",
+}
+
+
+@bp.get("/site/", defaults={"path": ""})
+@bp.get("/site/<path:path>")
+def serve(path: str) -> Any:
+    if not current_app.config.get("SERVE_SITE", True):
+        abort(404)
+    root = Path(current_app.config["SITE_DIR"])
+    target = root / path
+    if not path or path.endswith("/") or target.is_dir():
+        if path and not path.endswith("/"):
+            return redirect(request.path + "/", 301)
+        path = f"{path}index.html"
+    suffix = Path(path).suffix
+    response = send_from_directory(root, path, max_age=0)
+    if suffix in TYPES and (suffix != ".json" or path.endswith("feed.json")):
+        response.mimetype = TYPES[suffix]
+    return response
