@@ -283,11 +283,33 @@ def demo() -> None:
         click.echo(f"  {post.slug:<36} {post.state.label:<18} by {post.author.email}")
 
 
+# ---- site ------------------------------------------------------------------------------------
+
+site = click.Group("site", help="The published static site.")
+
+
+@site.command("rebuild")
+@with_appcontext
+def site_rebuild() -> None:
+    """Rebuild the whole site from the database into a fresh directory and swap it in."""
+    from . import publishing, sitebuild
+
+    publishing.lock_site()  # publish jobs wait until the new site is in place
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Post).where(Post.public_slug.is_not(None))
+    )
+    with click.progressbar(length=total, label="Writing posts", file=sys.stderr) as bar:
+        build = sitebuild.rebuild(progress=bar.update)
+    db.session.commit()
+    click.echo(f"Rebuilt {total} post page(s) into {build}; {sitebuild.site_dir()} points there.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     app.cli.add_command(users)
     app.cli.add_command(posts)
     app.cli.add_command(demo)
+    app.cli.add_command(site)
 
 
 def _create_app() -> Flask:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,8 +65,12 @@ def write_file(path: Path, data: bytes) -> bool:
     return True
 
 
+_BUILDING: ContextVar[Path | None] = ContextVar("site_building", default=None)
+
+
 def site_dir() -> Path:
-    return Path(current_app.config["SITE_DIR"])
+    """Where pages are written: SITE_DIR, or the fresh directory a full rebuild fills."""
+    return _BUILDING.get() or Path(current_app.config["SITE_DIR"])
 
 
 def site_url() -> str:
@@ -319,3 +325,63 @@ def write_changes(post: Post, changes: Changes) -> None:
         write_indexes(changes)
         if post.public_slug:
             write_post(post)
+
+
+# --- the full rebuild -------------------------------------------------------------------------
+
+
+@contextmanager
+def _building_into(directory: Path) -> Iterator[None]:
+    token = _BUILDING.set(directory)
+    try:
+        yield
+    finally:
+        _BUILDING.reset(token)
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> Path:
+    """Build the whole site into a fresh directory, then swap it in atomically.
+
+    SITE_DIR becomes a symbolic link to the newest build (``.<name>-builds/<id>`` beside
+    it), so readers see the old site or the new one, never a mix. The caller holds the site
+    lock, so no job writes into the old build meanwhile. Returns the new build's directory.
+    """
+    target = Path(current_app.config["SITE_DIR"])
+    builds = target.parent / f".{target.name}-builds"
+    build = builds / uuid.uuid4().hex
+    build.mkdir(parents=True)
+    with _building_into(build):
+        _build_everything(progress or (lambda n: None))
+    _swap_in(target, build, builds)
+    return build
+
+
+def _build_everything(progress: Callable[[int], None]) -> None:
+    query = sa.select(Post).where(Post.public_slug.is_not(None)).order_by(Post.id)
+    for post in db.session.scalars(query.execution_options(yield_per=200)):
+        write_post(post)
+        progress(1)
+    db.session.expunge_all()
+    pages = -(-_last_seq() // PAGE_SIZE)
+    for number in range(1, pages + 1):
+        write_file(site_dir() / "page" / str(number) / "index.html", archive_page(number))
+    tags = db.session.execute(
+        sa.select(PostTag.slug, sa.func.min(PostTag.name)).group_by(PostTag.slug)
+    ).all()
+    changes = Changes(tags={slug: name for slug, name in tags})
+    write_indexes(changes)
+    for number in range(1, -(-_last_seq() // SITEMAP_CHUNK) + 1):
+        write_sitemap_chunk(number)
+
+
+def _swap_in(target: Path, build: Path, builds: Path) -> None:
+    if target.exists() and not target.is_symlink():
+        # A plain directory from before the first rebuild: move it aside among the builds.
+        os.replace(target, builds / f"before-{uuid.uuid4().hex}")
+    link = target.with_name(f".{target.name}.{uuid.uuid4().hex}.link")
+    link.symlink_to(build, target_is_directory=True)
+    old = target.resolve() if target.is_symlink() else None
+    os.replace(link, target)
+    for stale in builds.iterdir():
+        if stale != build and stale != old:
+            shutil.rmtree(stale, ignore_errors=True)
