@@ -115,7 +115,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "CELERY": broker_settings(env.get("CELERY_BROKER_URL") or redis_url, instance),
         "SITE_URL": env.get("SITE_URL", "http://127.0.0.1:5000/site/").rstrip("/") + "/",
         "SITE_TITLE": env.get("SITE_TITLE", "Honest Rankings"),
-        "SITE_DIR": str(site_dir.resolve()),
+        # Absolute, but not resolved: after a rebuild SITE_DIR is a symlink to the newest build.
+        "SITE_DIR": os.path.abspath(site_dir),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "editorial"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
