@@ -96,7 +96,9 @@ def populate(count: int, seed: int = 2026) -> None:
         post.feed_id = f"urn:uuid:{uuid.uuid4()}"
         db.session.add(Publication(post_id=post.id, revision_id=revision.id, published_at=when))
         for tag in content["tags"]:
-            db.session.merge(PostTag(post_id=post.id, slug=tag_slug(tag), name=tag))
+            db.session.merge(
+                PostTag(post_id=post.id, slug=tag_slug(tag), name=tag, site_seq=post.site_seq)
+            )
         if i % 500 == 499:
             db.session.commit()
             db.session.expunge_all()

@@ -456,9 +456,13 @@ class PostTag(db.Model):
     """A tag of a post's live version, for the tag pages and feeds (kept by the publisher)."""
 
     __tablename__ = "post_tag"
+    __table_args__ = (sa.Index("ix_post_tag_slug_site_seq", "slug", "site_seq"),)
 
     post_id: Mapped[int] = mapped_column(
         sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True
     )
-    slug: Mapped[str] = mapped_column(sa.String(100), primary_key=True, index=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The post's place in the site's order, copied here so that a tag's newest posts come
+    # straight off an index, however many posts the tag has.
+    site_seq: Mapped[int] = mapped_column()

@@ -131,7 +131,7 @@ def _apply_retract(job: PublishJob, post: Post) -> None:
 def _set_tags(post: Post) -> None:
     db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
     for slug, name in sitebuild.live_tags(post).items():
-        db.session.add(PostTag(post_id=post.id, slug=slug, name=name))
+        db.session.add(PostTag(post_id=post.id, slug=slug, name=name, site_seq=post.site_seq))
 
 
 def fail(job_id: int, exc: BaseException) -> None:

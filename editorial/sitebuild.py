@@ -182,7 +182,7 @@ def archive_page(number: int) -> bytes:
 
 
 def _tag_posts(slug: str, limit: int | None = None) -> list[Post]:
-    query = live().join(PostTag).where(PostTag.slug == slug).order_by(Post.site_seq.desc())
+    query = live().join(PostTag).where(PostTag.slug == slug).order_by(PostTag.site_seq.desc())
     return db.session.scalars(query.limit(limit) if limit else query).all()
 
 

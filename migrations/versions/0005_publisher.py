@@ -78,14 +78,15 @@ def upgrade():
     sa.Column('post_id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=100), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('site_seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_post_tag_post_id_post'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('post_id', 'slug', name=op.f('pk_post_tag'))
     )
-    op.create_index(op.f('ix_post_tag_slug'), 'post_tag', ['slug'], unique=False)
+    op.create_index('ix_post_tag_slug_site_seq', 'post_tag', ['slug', 'site_seq'], unique=False)
 
 
 def downgrade():
-    op.drop_index(op.f('ix_post_tag_slug'), table_name='post_tag')
+    op.drop_index('ix_post_tag_slug_site_seq', table_name='post_tag')
     op.drop_table('post_tag')
     op.drop_index('ix_post_public_slug', table_name='post')
     op.drop_index('ix_post_site_seq', table_name='post')
