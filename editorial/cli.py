@@ -301,6 +301,7 @@ def site_rebuild() -> None:
     with click.progressbar(length=total, label="Writing posts", file=sys.stderr) as bar:
         build = sitebuild.rebuild(progress=bar.update)
     db.session.commit()
+    sitebuild.remove_old_builds()  # the new site is in place; the old one can go
     click.echo(f"Rebuilt {total} post page(s) into {build}; {sitebuild.site_dir()} points there.")
 
 

@@ -93,24 +93,25 @@ def atom(channel: Channel, items: list[Item]) -> bytes:
 
 def json_feed(channel: Channel, items: list[Item]) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    # The same safe text as the XML feeds: a lone surrogate would not even encode as UTF-8.
     data = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": channel.title,
+        "title": xml_safe(channel.title),
         "home_page_url": channel.home_url,
         "feed_url": f"{channel.feed_url}.json",
-        "description": channel.description,
+        "description": xml_safe(channel.description),
         "language": "en",
         "items": [
             {
                 "id": item.id,
                 "url": item.url,
-                "title": item.title,
-                "summary": item.summary,
-                "content_html": item.content_html,
+                "title": xml_safe(item.title),
+                "summary": xml_safe(item.summary),
+                "content_html": xml_safe(item.content_html),
                 "date_published": _aware(item.published_at).isoformat(),
                 "date_modified": _aware(item.updated_at).isoformat(),
-                "authors": [{"name": item.author}],
-                "tags": item.tags,
+                "authors": [{"name": xml_safe(item.author)}],
+                "tags": [xml_safe(tag) for tag in item.tags],
             }
             for item in items
         ],
@@ -122,7 +123,6 @@ _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def _xml(root: ET.Element) -> bytes:
-    ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 

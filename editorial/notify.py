@@ -56,6 +56,8 @@ def mark_all_read(user: User) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _mail_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (bulk actions): the real commit is still to come
     ids = session.info.pop(_PENDING, None)
     if not ids or not current_app or not current_app.config.get("MAIL_SERVER"):
         return
@@ -70,4 +72,7 @@ def _mail_after_commit(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    # A savepoint rolled back keeps what the rest of the transaction owes; a row of its own
+    # that stays queued is harmless: the task finds no notification and does nothing.
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)

@@ -144,6 +144,8 @@ def send(job_ids: list[int]) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (bulk actions): the real commit is still to come
     ids = session.info.pop(_TO_SEND, None)
     if ids and current_app:
         send(ids)
@@ -151,4 +153,7 @@ def _send_after_commit(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_TO_SEND, None)
+    # A savepoint rolled back keeps what the rest of the transaction owes; a job of its own
+    # that stays listed is harmless: the task finds no such job and does nothing.
+    if not session.in_nested_transaction():
+        session.info.pop(_TO_SEND, None)

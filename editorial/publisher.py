@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from celery import shared_task
-from celery.exceptions import MaxRetriesExceededError
 
 from . import outbox, publishing
 from .models import JobStatus, PublishJob, db, utcnow
@@ -20,11 +19,13 @@ def run_job(self, job_id: int) -> None:  # noqa: ANN001 - Celery's bound task
         publishing.run(job_id)
     except TRANSIENT as exc:
         db.session.rollback()
-        try:
-            # Exponential backoff with full jitter, as Celery's retry_backoff does.
-            raise self.retry(exc=exc, countdown=publishing.backoff(self.request.retries))
-        except MaxRetriesExceededError:
+        # Checked here: past max_retries, retry(exc=...) re-raises exc itself, not
+        # MaxRetriesExceededError, and the job would stay "running" with no error shown.
+        if self.request.retries >= self.max_retries:
             publishing.fail(job_id, exc)
+            return
+        # Exponential backoff with full jitter, as Celery's retry_backoff does.
+        raise self.retry(exc=exc, countdown=publishing.backoff(self.request.retries)) from exc
     except Exception as exc:
         db.session.rollback()
         publishing.fail(job_id, exc)

@@ -133,10 +133,12 @@ def _start_decision(
     if not operations.can_review(post, reviewer):
         raise PermissionDenied(operations._why_not_reviewer(post, reviewer))
     operations._refuse_unseen(post, revision_number)
-    if post.state != PostState.IN_REVIEW:
+    if post.state in (PostState.APPROVED, PostState.CHANGES_REQUESTED):
         raise Conflict(
             f"This post is already {post.state.label.lower()}; someone decided on it first."
         )
+    if post.state != PostState.IN_REVIEW:
+        raise Conflict(f"This post is {post.state.label.lower()}, not in review.")
     _refuse_claimed_by_other(post, reviewer, utcnow())
     return sign_off(post, reviewer, ticked)
 

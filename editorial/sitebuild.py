@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -140,14 +142,19 @@ def _card(post: Post) -> dict[str, Any]:
 
 
 def _list_page(
-    posts: Iterable[Post], *, root: str, heading: str, feeds_at: str, pager: dict[str, Any]
+    cards: Iterable[dict[str, Any]],
+    *,
+    root: str,
+    heading: str,
+    feeds_at: str,
+    pager: dict[str, Any],
 ) -> bytes:
     html = render_site(
         "site/index.html",
         site_title=current_app.config["SITE_TITLE"],
         root=root,
         assets=f"{root}assets/",
-        cards=[_card(p) for p in posts],
+        cards=list(cards),
         heading=heading,
         feeds_at=feeds_at,
         pager=pager,
@@ -163,22 +170,31 @@ def home_page() -> bytes:
     posts = db.session.scalars(live().order_by(Post.site_seq.desc()).limit(PAGE_SIZE)).all()
     pages = -(-_last_seq() // PAGE_SIZE)
     pager = {"older": f"page/{pages}/" if pages else None, "newer": None}
-    return _list_page(posts, root="", heading="Latest rankings", feeds_at="", pager=pager)
+    cards = map(_card, posts)
+    return _list_page(cards, root="", heading="Latest rankings", feeds_at="", pager=pager)
 
 
-def archive_page(number: int) -> bytes:
-    """Archive page ``number``: the posts first published in that block of PAGE_SIZE."""
-    low, high = (number - 1) * PAGE_SIZE + 1, number * PAGE_SIZE
-    posts = db.session.scalars(
-        live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq.desc())
-    ).all()
-    pages = -(-_last_seq() // PAGE_SIZE)
+def archive_page(
+    number: int, cards: list[dict[str, Any]] | None = None, pages: int | None = None
+) -> bytes:
+    """Archive page ``number``: the posts first published in that block of PAGE_SIZE.
+
+    It says nothing about the pages after it but whether there is one, so adding a post
+    rewrites only the page it joins (and the one before, when it starts a new page).
+    """
+    if cards is None:
+        low, high = (number - 1) * PAGE_SIZE + 1, number * PAGE_SIZE
+        posts = db.session.scalars(
+            live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq.desc())
+        ).all()
+        cards = [_card(p) for p in posts]
+    pages = pages if pages is not None else -(-_last_seq() // PAGE_SIZE)
     pager = {
         "older": f"../{number - 1}/" if number > 1 else None,
         "newer": f"../{number + 1}/" if number < pages else "../../",
     }
-    heading = f"Archive, page {number} of {pages}"
-    return _list_page(posts, root="../../", heading=heading, feeds_at="../../", pager=pager)
+    heading = f"Archive, page {number}"
+    return _list_page(cards, root="../../", heading=heading, feeds_at="../../", pager=pager)
 
 
 def _tag_posts(slug: str, limit: int | None = None) -> list[Post]:
@@ -312,6 +328,8 @@ def changes_for(post: Post, old_tags: dict[str, str]) -> Changes:
         changes.tags.update(live_tags(post))
     if post.site_seq:
         changes.seqs.add(post.site_seq)
+        if post.site_seq > PAGE_SIZE and post.site_seq % PAGE_SIZE == 1:
+            changes.seqs.add(post.site_seq - 1)  # the page before now links to a newer one
     return changes
 
 
@@ -374,7 +392,7 @@ def _build_everything(progress: Callable[[int], None]) -> None:
         corrections.setdefault(row.post_id, []).append(Correction(row.published_at, row.correction))
     query = (
         sa.select(
-            Post.id, Post.public_slug, Post.published_at, Post.live_updated_at,
+            Post.id, Post.public_slug, Post.published_at, Post.live_updated_at, Post.site_seq,
             User.display_name, Revision.content, Revision.rendered,
         )
         .join(User, User.id == Post.author_id)
@@ -382,31 +400,43 @@ def _build_everything(progress: Callable[[int], None]) -> None:
         .order_by(Post.id)
     )  # fmt: skip
     posts = site_dir() / "posts"
-    for row in db.session.execute(query.execution_options(yield_per=500)):
-        html = render_post_page(
-            row.content,
-            {**row.rendered, "correction": ""},
-            author_name=row.display_name,
-            published_at=row.published_at,
-            updated_at=row.live_updated_at,
-            corrections=corrections.get(row.id, ()),
-            assets="../../assets/",
-            root="../../",
-            slug=row.public_slug,
+    cards: dict[int, dict[str, Any]] = {}  # site_seq -> what the archive pages show
+    with _FreshWriter() as writer:
+        for row in db.session.execute(query.execution_options(yield_per=500)):
+            html = render_post_page(
+                row.content,
+                {**row.rendered, "correction": ""},
+                author_name=row.display_name,
+                published_at=row.published_at,
+                updated_at=row.live_updated_at,
+                corrections=corrections.get(row.id, ()),
+                assets="../../assets/",
+                root="../../",
+                slug=row.public_slug,
+            )
+            writer.write(posts / row.public_slug / "index.html", html.encode())
+            cards[row.site_seq] = {
+                "title": row.content["title"],
+                "summary": row.content["summary"],
+                "slug": row.public_slug,
+                "author": row.display_name,
+                "published_at": row.published_at,
+                "updated_at": row.live_updated_at,
+                "entries": len(row.content.get("entries", [])),
+            }
+            progress(1)
+        retracted = sa.select(Post).where(
+            Post.public_slug.is_not(None), Post.published_revision_id.is_(None)
         )
-        _write_fresh(posts / row.public_slug / "index.html", html.encode())
-        progress(1)
-    retracted = sa.select(Post).where(
-        Post.public_slug.is_not(None), Post.published_revision_id.is_(None)
-    )
-    for post in db.session.scalars(retracted):
-        _write_fresh(posts / post.public_slug / "index.html", post_page(post))
-        progress(1)
-    db.session.expunge_all()
-    pages = -(-_last_seq() // PAGE_SIZE)
-    for number in range(1, pages + 1):
-        _write_fresh(site_dir() / "page" / str(number) / "index.html", archive_page(number))
+        for post in db.session.scalars(retracted):
+            writer.write(posts / post.public_slug / "index.html", post_page(post))
+            progress(1)
         db.session.expunge_all()
+        pages = -(-_last_seq() // PAGE_SIZE)
+        for number in range(1, pages + 1):
+            seqs = range(number * PAGE_SIZE, (number - 1) * PAGE_SIZE, -1)
+            page = archive_page(number, [cards[q] for q in seqs if q in cards], pages)
+            writer.write(site_dir() / "page" / str(number) / "index.html", page)
     tags = db.session.execute(
         sa.select(PostTag.slug, sa.func.min(PostTag.name)).group_by(PostTag.slug)
     ).all()
@@ -416,19 +446,62 @@ def _build_everything(progress: Callable[[int], None]) -> None:
     os.sync()
 
 
+class _FreshWriter:
+    """Files written by a few threads while the main thread renders the next pages: making
+    thousands of new files is mostly waiting on the file system, and threads overlap that."""
+
+    def __init__(self, threads: int = 8, backlog: int = 256):
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="site-writer")
+        self._room = threading.BoundedSemaphore(backlog)  # bounded memory: pages in flight
+        self._errors: list[BaseException] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        if self._errors:
+            raise self._errors[0]
+        self._room.acquire()
+        self._pool.submit(self._write, path, data)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            _write_fresh(path, data)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the main thread
+            self._errors.append(exc)
+        finally:
+            self._room.release()
+
+    def __enter__(self) -> _FreshWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True)
+        if self._errors and exc_info[0] is None:
+            raise self._errors[0]
+
+
 def _write_fresh(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
 
 
 def _swap_in(target: Path, build: Path, builds: Path) -> None:
+    builds.mkdir(parents=True, exist_ok=True)
     if target.exists() and not target.is_symlink():
         # A plain directory from before the first rebuild: move it aside among the builds.
         os.replace(target, builds / f"before-{uuid.uuid4().hex}")
     link = target.with_name(f".{target.name}.{uuid.uuid4().hex}.link")
     link.symlink_to(build, target_is_directory=True)
-    old = target.resolve() if target.is_symlink() else None
     os.replace(link, target)
-    for stale in builds.iterdir():
-        if stale != build and stale != old:
-            shutil.rmtree(stale, ignore_errors=True)
+
+
+def remove_old_builds() -> int:
+    """Delete the builds that SITE_DIR no longer points at (after a rebuild; readers that
+    opened a file of the previous build can still finish reading it until then)."""
+    target = Path(current_app.config["SITE_DIR"])
+    builds = target.parent / f".{target.name}-builds"
+    if not target.is_symlink() or not builds.is_dir():
+        return 0
+    current = target.resolve()
+    stale = [path for path in builds.iterdir() if path != current]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(stale)

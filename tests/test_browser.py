@@ -1,91 +1,21 @@
 """The desk in a real browser: headless Debian Chromium driven by Playwright.
 
-The app runs in a thread on a free port, on the run's test database, with CSRF on.
+The app runs in a thread on a free port, on the run's test database, with CSRF on (the
+``browser``, ``live_app``, ``live_server``, ``page`` and ``writer`` fixtures are in conftest).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from conftest import PASSWORD, need_service, sample
-from editorial import accounts, operations
+from conftest import sample, sign_in
+from editorial import operations
 from editorial.interchange import parse_post
-from editorial.models import Post, Role, User, db
+from editorial.models import Post, User, db
 from editorial.workflow import PostState
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        need_service("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=FLAGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_app(make_app: Any) -> Any:
-    return make_app(EDITOR_AUTOSAVE_MS=400)  # CSRF on, as in production
-
-
-@pytest.fixture
-def live_server(live_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-@pytest.fixture
-def writer(live_app: Any) -> str:
-    with live_app.app_context():
-        accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
-        db.session.commit()
-    return "writer@example.com"
-
-
-def sign_in(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
-
 
 VERDICT = "It earns this place because it is quick to learn, well documented and dependable."
 
