@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -13,6 +14,7 @@ from slugify import slugify
 from .markdown import render_markdown
 
 
+@lru_cache(maxsize=4096)
 def tag_slug(name: str) -> str:
     """A tag's address on the site: "Web frameworks" -> "web-frameworks"."""
     return slugify(name, max_length=100) or "tag"

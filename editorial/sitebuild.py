@@ -442,7 +442,12 @@ def _build_everything(progress: Callable[[int], None]) -> None:
     ).all()
     write_indexes(Changes(tags={slug: name for slug, name in tags}))
     for number in range(1, -(-_last_seq() // SITEMAP_CHUNK) + 1):
-        write_sitemap_chunk(number)
+        seqs = range((number - 1) * SITEMAP_CHUNK + 1, number * SITEMAP_CHUNK + 1)
+        urls = [
+            (f"{site_url()}posts/{card['slug']}/", card["updated_at"] or card["published_at"])
+            for card in (cards[q] for q in seqs if q in cards)
+        ]
+        _write_fresh(site_dir() / "sitemaps" / f"posts-{number}.xml", feeds.sitemap(urls))
     os.sync()
 
 
@@ -450,7 +455,7 @@ class _FreshWriter:
     """Files written by a few threads while the main thread renders the next pages: making
     thousands of new files is mostly waiting on the file system, and threads overlap that."""
 
-    def __init__(self, threads: int = 8, backlog: int = 256):
+    def __init__(self, threads: int = 4, backlog: int = 256):
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="site-writer")
         self._room = threading.BoundedSemaphore(backlog)  # bounded memory: pages in flight
         self._errors: list[BaseException] = []
