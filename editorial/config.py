@@ -135,6 +135,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # CSRF tokens live as long as the session: a writer who drafts for two hours must
         # still be able to save.
         "WTF_CSRF_TIME_LIMIT": None,
+        # The desk serves SITE_DIR at /site/ (the embedded default); production's web server
+        # or CDN does that instead.
+        "SERVE_SITE": env.get("SERVE_SITE", "true").lower() not in ("0", "false", "no"),
         # A reviewer's claim on a post lapses after this long.
         "REVIEW_CLAIM_MINUTES": _count(
             env.get("REVIEW_CLAIM_MINUTES", "120"), "REVIEW_CLAIM_MINUTES"
