@@ -115,10 +115,9 @@ def due_jobs(now: datetime | None = None) -> list[int]:
                     sa.and_(
                         PublishJob.status == JobStatus.PENDING,
                         PublishJob.not_before <= now,
-                        sa.or_(
-                            PublishJob.updated_at <= now - STALE_PENDING,
-                            PublishJob.not_before > PublishJob.created_at,  # scheduled: now due
-                        ),
+                        # Untouched for a while: a send lost to a broker outage, or a
+                        # scheduled job that has just come due (the sweep touches what it sends).
+                        PublishJob.updated_at <= now - STALE_PENDING,
                     ),
                     sa.and_(
                         PublishJob.status == JobStatus.RUNNING,

@@ -63,10 +63,23 @@ def run(job_id: int, now: datetime | None = None) -> bool:
         db.session.rollback()
         return False
     post = db.session.get(Post, job.post_id, populate_existing=True)
+    # A later decision on the same post wins: a retraction after a (scheduled) publication,
+    # or a new publication after a retraction. This job then only writes the files again.
+    superseded = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(PublishJob)
+        .where(
+            PublishJob.post_id == job.post_id,
+            PublishJob.id > job.id,
+            PublishJob.action != job.action,
+        )
+    )
     old_tags = {
         t.slug: t.name for t in db.session.scalars(sa.select(PostTag).filter_by(post_id=post.id))
     }
-    if job.action == "publish":
+    if superseded:
+        pass
+    elif job.action == "publish":
         _apply_publish(job, post, now)
     else:
         _apply_retract(job, post)

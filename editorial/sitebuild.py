@@ -202,6 +202,10 @@ def _tag_posts(slug: str, limit: int | None = None) -> list[Post]:
     return db.session.scalars(query.limit(limit) if limit else query).all()
 
 
+def _tag_name(slug: str) -> str | None:
+    return db.session.scalar(sa.select(sa.func.min(PostTag.name)).where(PostTag.slug == slug))
+
+
 def tag_page(slug: str, name: str) -> bytes | None:
     """A tag's page: its newest posts (None once no live post has the tag)."""
     posts = _tag_posts(slug, PAGE_SIZE * 5)
@@ -268,7 +272,9 @@ def write_indexes(changes: Changes) -> None:
         number = (seq - 1) // PAGE_SIZE + 1
         write_file(root / "page" / str(number) / "index.html", archive_page(number))
     write_file(root / "index.html", home_page())
-    for slug, name in sorted(changes.tags.items()):
+    for slug in sorted(changes.tags):
+        # Tags spelt two ways ("Python", "python") share a page; both builds name it alike.
+        name = _tag_name(slug) or changes.tags[slug]
         page = tag_page(slug, name)
         directory = root / "tags" / slug
         if page is None:
