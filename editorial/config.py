@@ -67,6 +67,8 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
     for sub in ("queue", "processed", "control"):
         (queue / sub).mkdir(parents=True, exist_ok=True)
     settings["broker_url"] = "filesystem://"
+    # kombu's own transport, with messages renamed into the queue once whole (editorial/broker.py)
+    settings["broker_transport"] = "editorial.broker:Transport"
     settings["broker_transport_options"] = {
         "data_folder_in": str(queue / "queue"),
         "data_folder_out": str(queue / "queue"),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, request, send_from_directory
+from werkzeug.security import safe_join
 
 bp = Blueprint("sitefiles", __name__)
 
@@ -25,7 +26,10 @@ def serve(path: str) -> Any:
     if not current_app.config.get("SERVE_SITE", True):
         abort(404)
     root = Path(current_app.config["SITE_DIR"])
-    target = root / path
+    joined = safe_join(str(root), path) if path else str(root)
+    if joined is None:  # ".." and the like: nothing outside SITE_DIR, not even its shape
+        abort(404)
+    target = Path(joined)
     if not path or path.endswith("/") or target.is_dir():
         if path and not path.endswith("/"):
             return redirect(request.path + "/", 301)

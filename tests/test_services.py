@@ -125,6 +125,6 @@ def test_worker_process_starts_on_the_embedded_broker(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
-    assert "filesystem" in output
+    assert "editorial.broker:Transport" in output  # the embedded filesystem transport
     assert (instance / "broker" / "queue").is_dir()
     assert list(elsewhere.iterdir()) == [], "the worker wrote outside the instance folder"
