@@ -71,8 +71,11 @@ with app.app_context():
     sitebuild.rebuild()
     db.session.commit()
     t2 = time.perf_counter()
+# Two processes render the pages: the figure is the larger of the two peaks.
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+forked = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"seconds": t2 - t1, "with_startup": t2 - t0,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": max(own, forked), "peak_mb_main": own, "peak_mb_second": forked}))
 """
 
 PUBLISH_ONE = """

@@ -14,8 +14,10 @@ the oldest so that they never shift when a post is added), ``posts/<slug>/``, ``
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import threading
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -396,41 +398,13 @@ def _build_everything(progress: Callable[[int], None]) -> None:
         .order_by(Publication.published_at, Publication.id)
     ):
         corrections.setdefault(row.post_id, []).append(Correction(row.published_at, row.correction))
-    query = (
-        sa.select(
-            Post.id, Post.public_slug, Post.published_at, Post.live_updated_at, Post.site_seq,
-            User.display_name, Revision.content, Revision.rendered,
-        )
-        .join(User, User.id == Post.author_id)
-        .join(Revision, Revision.id == Post.published_revision_id)
-        .order_by(Post.id)
-    )  # fmt: skip
+    shards = _rebuild_processes()
+    if shards > 1:
+        cards = _post_pages_in_two(corrections, progress)
+    else:
+        cards = _post_pages(db.session, 0, 1, corrections, progress)
     posts = site_dir() / "posts"
-    cards: dict[int, dict[str, Any]] = {}  # site_seq -> what the archive pages show
     with _FreshWriter() as writer:
-        for row in db.session.execute(query.execution_options(yield_per=500)):
-            html = render_post_page(
-                row.content,
-                {**row.rendered, "correction": ""},
-                author_name=row.display_name,
-                published_at=row.published_at,
-                updated_at=row.live_updated_at,
-                corrections=corrections.get(row.id, ()),
-                assets="../../assets/",
-                root="../../",
-                slug=row.public_slug,
-            )
-            writer.write(posts / row.public_slug / "index.html", html.encode())
-            cards[row.site_seq] = {
-                "title": row.content["title"],
-                "summary": row.content["summary"],
-                "slug": row.public_slug,
-                "author": row.display_name,
-                "published_at": row.published_at,
-                "updated_at": row.live_updated_at,
-                "entries": len(row.content.get("entries", [])),
-            }
-            progress(1)
         retracted = sa.select(Post).where(
             Post.public_slug.is_not(None), Post.published_revision_id.is_(None)
         )
@@ -487,6 +461,95 @@ class _FreshWriter:
         self._pool.shutdown(wait=True)
         if self._errors and exc_info[0] is None:
             raise self._errors[0]
+
+
+def _rebuild_processes() -> int:
+    """Two processes render the posts' pages where there are two cores and fork exists."""
+    wanted = int(current_app.config.get("SITE_REBUILD_PROCESSES") or min(os.cpu_count() or 1, 2))
+    return 2 if wanted > 1 and hasattr(os, "fork") else 1
+
+
+def _post_pages(
+    session: Any,
+    shard: int,
+    shards: int,
+    corrections: dict[int, list[Correction]],
+    progress: Callable[[int], None],
+) -> dict[int, dict[str, Any]]:
+    """Write the pages of live posts whose id falls in ``shard``; return their cards."""
+    query = (
+        sa.select(
+            Post.id, Post.public_slug, Post.published_at, Post.live_updated_at, Post.site_seq,
+            User.display_name, Revision.content, Revision.rendered,
+        )
+        .join(User, User.id == Post.author_id)
+        .join(Revision, Revision.id == Post.published_revision_id)
+        .where(Post.id % shards == shard)
+        .order_by(Post.id)
+    )  # fmt: skip
+    posts = site_dir() / "posts"
+    cards: dict[int, dict[str, Any]] = {}  # site_seq -> what the archive pages show
+    with _FreshWriter() as writer:
+        for row in session.execute(query.execution_options(yield_per=500)):
+            html = render_post_page(
+                row.content,
+                {**row.rendered, "correction": ""},
+                author_name=row.display_name,
+                published_at=row.published_at,
+                updated_at=row.live_updated_at,
+                corrections=corrections.get(row.id, ()),
+                assets="../../assets/",
+                root="../../",
+                slug=row.public_slug,
+            )
+            writer.write(posts / row.public_slug / "index.html", html.encode())
+            cards[row.site_seq] = {
+                "title": row.content["title"],
+                "summary": row.content["summary"],
+                "slug": row.public_slug,
+                "author": row.display_name,
+                "published_at": row.published_at,
+                "updated_at": row.live_updated_at,
+                "entries": len(row.content.get("entries", [])),
+            }
+            progress(1)
+    return cards
+
+
+def _post_pages_in_two(
+    corrections: dict[int, list[Correction]], progress: Callable[[int], None]
+) -> dict[int, dict[str, Any]]:
+    # Rendering is most of a rebuild and holds the GIL: a forked process takes the odd post
+    # ids, with a database connection of its own (never one inherited from this process),
+    # and sends its cards back through a pipe.
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second process
+        status = 1
+        try:
+            os.close(read_end)
+            engine = sa.create_engine(db.engine.url)
+            with sa.orm.Session(engine) as session:
+                cards = _post_pages(session, 1, 2, corrections, lambda n: None)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(cards))
+            status = 0
+        except BaseException:  # noqa: BLE001 - reported, and the parent fails the rebuild
+            traceback.print_exc()
+        finally:
+            os._exit(status)  # no cleanup of what belongs to the parent (its connections)
+    os.close(write_end)
+    try:
+        cards = _post_pages(db.session, 0, 2, corrections, progress)
+    finally:
+        with os.fdopen(read_end, "rb") as answer:
+            data = answer.read()
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError("The second rebuild process failed; see the error above.")
+    theirs = pickle.loads(data)  # noqa: S301 - from our own forked process
+    progress(len(theirs))
+    return cards | theirs
 
 
 def _write_fresh(path: Path, data: bytes) -> None:
