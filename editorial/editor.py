@@ -33,7 +33,7 @@ from .interchange import (
 )
 from .markdown import render_content
 from .models import Post, Role
-from .permissions import role_required
+from .permissions import post_or_404, role_required
 from .post_form import (
     PostForm,
     apply_op,
@@ -141,10 +141,7 @@ def _lenient(content: dict[str, Any]) -> RankingPost:
 
 
 def _editable_post(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    if not ops.can_edit(post, current_user):
-        abort(403)
-    return post
+    return post_or_404(post_id, ops.can_edit)
 
 
 def _int(value: Any) -> int:
@@ -189,9 +186,7 @@ def new() -> Any:
 @bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
 @writer_only
 def edit(post_id: int) -> Any:
-    post = db.get_or_404(Post, post_id)
-    if not ops.can_edit(post, current_user):
-        abort(403)
+    post = _editable_post(post_id)
     if request.method == "POST":
         return _save(post)
     return edit_page(post)

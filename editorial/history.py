@@ -15,7 +15,7 @@ from .extensions import db
 from .forms import EmptyForm
 from .models import AuditEvent, Post, Revision, Role
 from .outbox import latest_job
-from .permissions import role_required
+from .permissions import post_or_404, role_required
 from .site import render_post_page
 from .workflow import IllegalTransition
 from .working import working_copy
@@ -46,10 +46,7 @@ signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 
 
 def _viewable(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    if not ops.can_view(post, current_user):
-        abort(403)
-    return post
+    return post_or_404(post_id, ops.can_view)
 
 
 def _revision(post: Post, number: int) -> Revision:

@@ -95,10 +95,8 @@ def _lock_unchanged(post: Post, seen: int | None, message: str) -> None:
         )
 
 
-def save_revision(
-    post: Post, content: RankingPost, actor: User, base_revision: int | None = None
-) -> Revision:
-    """Save new content as the post's next revision; a stale ``base_revision`` is a Conflict."""
+def start_edit(post: Post, actor: User, base_revision: int | None) -> None:
+    """Check that ``actor`` may edit ``post`` and that nobody saved since ``base_revision``."""
     if not can_edit(post, actor):
         raise PermissionDenied("Only the post's author can edit it.")
     _lock_unchanged(
@@ -107,6 +105,14 @@ def save_revision(
         "This post was saved again (now revision {current}) after revision {seen}, "
         "which your changes started from.",
     )
+    next_state(Action.EDIT, post.state)  # a post in review takes no edits
+
+
+def save_revision(
+    post: Post, content: RankingPost, actor: User, base_revision: int | None = None
+) -> Revision:
+    """Save new content as the post's next revision; a stale ``base_revision`` is a Conflict."""
+    start_edit(post, actor, base_revision)
     new_state = next_state(Action.EDIT, post.state)
     content = _claim_slug(content, post.id)
     revision = _new_revision(post, content, actor)

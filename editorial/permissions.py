@@ -28,3 +28,13 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def post_or_404(post_id: int, allowed: Callable[[Any, Any], bool]) -> Any:
+    """The post with ``post_id`` (else 404) if ``allowed(post, current_user)`` (else 403)."""
+    from .models import Post, db
+
+    post = db.get_or_404(Post, post_id)
+    if not allowed(post, current_user):
+        abort(403)
+    return post

@@ -12,7 +12,7 @@ from . import outbox
 from .errors import Conflict, PermissionDenied
 from .extensions import db
 from .models import Post, PublishJob, Role
-from .permissions import role_required
+from .permissions import post_or_404, role_required
 
 bp = Blueprint("publishing", __name__, url_prefix="/posts/<int:post_id>")
 
@@ -20,10 +20,7 @@ signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 
 
 def _viewable(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    if not ops.can_view(post, current_user):
-        abort(403)
-    return post
+    return post_or_404(post_id, ops.can_view)
 
 
 @bp.get("/publishing")

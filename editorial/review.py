@@ -14,7 +14,7 @@ from . import operations as ops
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
 from .models import Post, Role, utcnow
-from .permissions import role_required
+from .permissions import post_or_404, role_required
 from .rules import Severity
 from .workflow import IllegalTransition, PostState
 
@@ -69,10 +69,7 @@ def _tags(post: Post) -> list[str]:
 
 
 def _post_in_review_or_404(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    if not ops.can_view(post, current_user):
-        abort(403)
-    return post
+    return post_or_404(post_id, ops.can_view)
 
 
 @bp.get("/<int:post_id>")

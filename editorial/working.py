@@ -10,8 +10,7 @@ from __future__ import annotations
 from .audit import record
 from .errors import Conflict, PermissionDenied
 from .models import Post, User, WorkingCopy, db, utcnow
-from .operations import _lock_unchanged, can_edit
-from .workflow import Action, next_state
+from .operations import can_edit, start_edit
 
 
 def working_copy(post: Post) -> WorkingCopy | None:
@@ -40,15 +39,7 @@ def autosave(
     working_version: int,
 ) -> WorkingCopy:
     """Store the editor's fields as the post's working copy; stale tabs get a Conflict."""
-    if not can_edit(post, actor):
-        raise PermissionDenied("Only the post's author can edit it.")
-    _lock_unchanged(
-        post,
-        base_revision,
-        "This post was saved again (now revision {current}) after revision {seen}, "
-        "which your changes started from.",
-    )
-    next_state(Action.EDIT, post.state)  # a post in review cannot collect edits
+    start_edit(post, actor, base_revision)
     check_working_version(post, working_version)
     copy = db.session.get(WorkingCopy, post.id)  # also an emptied one: its version goes on
     if copy is None:
