@@ -37,7 +37,7 @@ from .site import Correction, render_post_page, render_site, tag_slug
 
 PAGE_SIZE = 20
 FEED_SIZE = 20
-SITEMAP_CHUNK = 1000
+SITEMAP_CHUNK = 200  # small chunks: publishing rewrites one, and a short one
 ASSETS = ("site.css", "vendor/pico-2.1.1/pico.min.css", "vendor/pico-2.1.1/LICENSE.md")
 
 
@@ -210,7 +210,7 @@ def _tag_name(slug: str) -> str | None:
 
 def tag_page(slug: str, name: str) -> bytes | None:
     """A tag's page: its newest posts (None once no live post has the tag)."""
-    posts = _tag_posts(slug, PAGE_SIZE * 5)
+    posts = _tag_posts(slug, PAGE_SIZE)
     if not posts:
         return None
     pager = {"older": None, "newer": None}
@@ -294,12 +294,12 @@ def write_indexes(changes: Changes) -> None:
 
 def write_sitemap_chunk(number: int) -> None:
     low, high = (number - 1) * SITEMAP_CHUNK + 1, number * SITEMAP_CHUNK
-    posts = db.session.scalars(
-        live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq)
-    ).all()
-    urls = [
-        (f"{site_url()}posts/{p.public_slug}/", p.live_updated_at or p.published_at) for p in posts
-    ]
+    rows = db.session.execute(
+        sa.select(Post.public_slug, Post.published_at, Post.live_updated_at)
+        .where(Post.published_revision_id.is_not(None), Post.site_seq.between(low, high))
+        .order_by(Post.site_seq)
+    )
+    urls = [(f"{site_url()}posts/{slug}/", updated or first) for slug, first, updated in rows]
     write_file(site_dir() / "sitemaps" / f"posts-{number}.xml", feeds.sitemap(urls))
 
 
