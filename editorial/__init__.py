@@ -19,6 +19,7 @@ def create_app(
     import os
 
     from . import (
+        account,
         auth,
         cli,
         comments,
@@ -73,6 +74,7 @@ def create_app(
     app.add_template_filter(tag_slug, "tag_slug")
     app.register_blueprint(sitefiles.bp)
     app.register_blueprint(publish_views.bp)
+    app.register_blueprint(account.bp)
     app.jinja_env.globals["now"] = utcnow
     errors_pages.init_app(app)
     cli.init_app(app)

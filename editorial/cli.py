@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts, operations, reviewing
+from . import accounts, operations, reviewing, tokens
+from .audit import record
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .interchange import InterchangeError, parse_post
-from .models import Post, Role, User, db
+from .models import ApiToken, Post, Role, User, db, utcnow
 from .rules import Severity, check_post
 from .workflow import IllegalTransition
 
@@ -283,6 +284,52 @@ def demo() -> None:
         click.echo(f"  {post.slug:<36} {post.state.label:<18} by {post.author.email}")
 
 
+# ---- tokens ----------------------------------------------------------------------------------
+
+token_group = click.Group("tokens", help="API tokens for agents and scripts.")
+
+
+@token_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="What uses the token, e.g. the agent's name.")
+@with_appcontext
+def tokens_create(email: str, name: str) -> None:
+    """Make a token for a user and print it (it is shown only this once)."""
+    try:
+        row, token = tokens.create_token(_user(email), name)
+    except InvalidInput as exc:
+        raise _fail(exc.problems[0][1]) from None
+    db.session.commit()
+    click.echo(f"Token {row.id} “{row.name}” for {email} (shown only now):", err=True)
+    click.echo(token)
+
+
+@token_group.command("list")
+@click.argument("email")
+@with_appcontext
+def tokens_list(email: str) -> None:
+    """List a user's tokens (never the tokens themselves)."""
+    for row in tokens.list_tokens(_user(email)):
+        used = row.last_used_at.isoformat() if row.last_used_at else "never"
+        click.echo(f"{row.id}\t{row.prefix}…\t{row.name}\tcreated {row.created_at.isoformat()}"
+                   f"\tlast used {used}")  # fmt: skip
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token by its id (from `tokens list`)."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise _fail(f"No token with id {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record("token.revoked", details={"token": row.id, "name": row.name, "by": "command line"})
+        db.session.commit()
+    click.echo(f"Token {token_id} “{row.name}” is revoked.")
+
+
 # ---- site ------------------------------------------------------------------------------------
 
 site = click.Group("site", help="The published static site.")
@@ -311,6 +358,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(posts)
     app.cli.add_command(demo)
     app.cli.add_command(site)
+    app.cli.add_command(token_group)
 
 
 def _create_app() -> Flask:

@@ -466,3 +466,26 @@ class PostTag(db.Model):
     # The post's place in the site's order, copied here so that a tag's newest posts come
     # straight off an index, however many posts the tag has.
     site_seq: Mapped[int] = mapped_column()
+
+
+class ApiToken(db.Model):
+    """A named token a user (or their agent) sends as ``Authorization: Bearer …``.
+
+    Only a SHA-256 hash of the token is stored; the token itself is shown once, when made.
+    The token acts with its user's roles (and loses them with the user), never more.
+    """
+
+    __tablename__ = "api_token"
+    __table_args__ = (sa.CheckConstraint("length(name) > 0", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The first characters, to tell tokens apart in lists without revealing them.
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,86 @@
+"""API tokens: made, listed and revoked by their user; checked on every API request. Verbs flush.
+
+A token is ``edt_`` and 32 random bytes (URL-safe base64). Only its SHA-256 is stored: the
+token has that much entropy, so a slow password hash would add nothing but latency to every
+request. It is shown once, when made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import sqlalchemy as sa
+
+from .audit import record
+from .errors import InvalidInput, PermissionDenied
+from .models import ApiToken, Role, User, db, utcnow
+
+PREFIX = "edt_"
+NAME_LIMIT = 100
+TOKEN_LIMIT = 50  # live tokens per user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Make a named token for ``user``; returns the row and the token (shown only now)."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput.single("name", "Name the token (for example, the agent that uses it).")
+    if len(name) > NAME_LIMIT:
+        raise InvalidInput.single("name", f"At most {NAME_LIMIT} characters; this has {len(name)}.")
+    if len(list_tokens(user)) >= TOKEN_LIMIT:
+        raise InvalidInput.single(
+            "name", f"You have {TOKEN_LIMIT} tokens already; revoke one you no longer use."
+        )
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_digest(token),
+        prefix=token[: len(PREFIX) + 6],
+        created_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    record("token.created", actor=user, details={"token": row.id, "name": name})
+    return row, token
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens that are not revoked, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(token: ApiToken, actor: User) -> None:
+    """Revoke a token: its owner may, and an admin."""
+    if token.user_id != actor.id and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only the token's owner or an admin can revoke it.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        record("token.revoked", actor=actor, details={"token": token.id, "name": token.name})
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a presented token belongs to, or None (unknown, revoked, inactive)."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    digest = _digest(token)
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    if not hmac.compare_digest(row.token_hash, digest):  # pragma: no cover - same by lookup
+        return None
+    row.last_used_at = utcnow()
+    return row.user
