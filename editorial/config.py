@@ -140,6 +140,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # The desk serves SITE_DIR at /site/ (the embedded default); production's web server
         # or CDN does that instead.
         "SERVE_SITE": env.get("SERVE_SITE", "true").lower() not in ("0", "false", "no"),
+        # Requests per API token (Flask-Limiter syntax); over it, 429 with Retry-After.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "120 per minute;2000 per hour"),
         # A reviewer's claim on a post lapses after this long.
         "REVIEW_CLAIM_MINUTES": _count(
             env.get("REVIEW_CLAIM_MINUTES", "120"), "REVIEW_CLAIM_MINUTES"
