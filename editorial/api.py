@@ -10,7 +10,7 @@ import hashlib
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -73,7 +73,7 @@ def _refused(exc: _Refused) -> Any:
 
 @bp.before_request
 def authenticate() -> Any:
-    if request.endpoint in ("api.openapi_document", "api.schema_document"):
+    if request.endpoint in ("api.openapi_document", "api.schema_document", "api.docs"):
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -172,6 +172,12 @@ def _content(data: Any) -> RankingPost:
         return parse_post(data)
     except InvalidInput as exc:
         raise _Refused(problem(422, "The post is not well-formed.", exc.problems)) from None
+
+
+@bp.get("/")
+def docs() -> Any:
+    """The human page: what the API is, how to authenticate, a worked example."""
+    return render_template("api/docs.html")
 
 
 @bp.get("/openapi.json")
@@ -323,6 +329,8 @@ def init_app(app: Flask) -> None:
         default_limits=[],
     )
     limiter.limit(app.config["API_RATE_LIMIT"])(bp)
+    for view in (docs, openapi_document, schema_document):  # public documents, no token
+        limiter.exempt(view)
     app.register_blueprint(bp)
 
 
