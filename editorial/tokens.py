@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -20,6 +21,7 @@ from .models import ApiToken, Role, User, db, utcnow
 PREFIX = "edt_"
 NAME_LIMIT = 100
 TOKEN_LIMIT = 50  # live tokens per user
+LAST_USED_EVERY = timedelta(minutes=5)
 
 
 def _digest(token: str) -> str:
@@ -82,5 +84,8 @@ def user_for_token(token: str) -> User | None:
         return None
     if not hmac.compare_digest(row.token_hash, digest):  # pragma: no cover - same by lookup
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Noted at most every few minutes: not a database write on every request.
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
+        row.last_used_at = now
     return row.user
