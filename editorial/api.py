@@ -293,6 +293,11 @@ def decide(post_id: int) -> Any:
     return _out(post)
 
 
+@bp.get("/posts/<int:post_id>/publication")
+def publication(post_id: int) -> Any:
+    return jsonify(_publication(_post(post_id)))
+
+
 @bp.get("/posts/<int:post_id>/export")
 def export(post_id: int) -> Any:
     return jsonify(ops.export_post(_post(post_id)))

@@ -109,7 +109,7 @@ class Problem(BaseModel):
     current_revision: int | None = None
 
 
-MODELS = [Update, Decision, Check, PostOut, PostList, Problem, RankingPost]
+MODELS = [Update, Decision, Check, PostOut, PostList, Problem, Publication, RankingPost]
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -206,6 +206,9 @@ def openapi() -> dict[str, Any]:
                     errors=writes,
                     params=[post_id],
                 )  # fmt: skip
+            },
+            "/posts/{post_id}/publication": {
+                "get": op("Publication status", "Publication", params=[post_id])
             },
             "/posts/{post_id}/export": {
                 "get": op("Export in the interchange format", "RankingPost", params=[post_id])

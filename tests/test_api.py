@@ -117,6 +117,8 @@ def test_nobody_approves_their_own_post_and_a_reviewer_confirms_the_checklist(
     approved = call(api, "POST", f"/posts/{post['id']}/decision", reviewer_token, json=APPROVE)
     assert approved.status_code == 200 and approved.json["state"] == "approved"
     assert approved.json["publication"]["status"] == "queued"
+    status = call(api, "GET", f"/posts/{post['id']}/publication", writer_token)
+    assert status.status_code == 200 and status.json == {"status": "queued"}
     again = call(api, "POST", f"/posts/{post['id']}/decision", reviewer_token, json=APPROVE)
     assert again.status_code == 409
 
