@@ -111,7 +111,8 @@ def _body() -> Any:
 
 
 def _post(post_id: int, allowed: Any = ops.can_view) -> Post:
-    post = db.session.get(Post, post_id)
+    # An id past 64 bits is no post of ours (and SQLite raises OverflowError on it: a 500).
+    post = db.session.get(Post, post_id) if post_id < 2**63 else None
     if post is None:
         raise _Refused(problem(404, f"No post {post_id}."))
     if not allowed(post, _user()):
@@ -273,8 +274,14 @@ def decide(post_id: int) -> Any:
     def run() -> None:
         if not ops.can_review(post, reviewer):
             raise PermissionDenied(ops._why_not_reviewer(post, reviewer))
-        for note in decision.entry_comments:
-            reviewing.add_comment(post, reviewer, note.comment, entry_name=note.entry)
+        for i, note in enumerate(decision.entry_comments):
+            try:
+                reviewing.add_comment(post, reviewer, note.comment, entry_name=note.entry)
+            except InvalidInput as exc:  # name the field as the client sent it
+                fields = {"entry": "entry", "body": "comment"}
+                raise InvalidInput(
+                    [(f"entry_comments[{i}].{fields.get(f, f)}", m) for f, m in exc.problems]
+                ) from None
         if decision.decision == "approve":
             if not decision.checklist_confirmed:
                 raise InvalidInput.single(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from .interchange import RankingPost
@@ -43,7 +43,10 @@ class Decision(_Model):
     )
     comment: str = Field(default="", max_length=5000)
     entry_comments: list[EntryComment] = Field(default_factory=list, max_length=50)
-    publish_at: datetime | None = Field(default=None, description="Approving: go live then.")
+    # Aware only: a naive time is ambiguous, and comparing it with the clock raised (a 500).
+    publish_at: AwareDatetime | None = Field(
+        default=None, description="Approving: go live then (with a UTC offset)."
+    )
 
 
 class FindingOut(BaseModel):

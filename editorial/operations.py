@@ -226,6 +226,8 @@ def approve(
     _refuse_unseen(post, revision_number)
     next_state(Action.APPROVE, post.state)
     _refuse_errors(post, "approving")
+    if publish_at is not None and (problem := outbox.schedule_problem(publish_at)):
+        raise InvalidInput.single("publish_at", problem)
     post.approved_revision = post.current_revision
     db.session.flush()  # the pin must be stored before the state that requires it
     details: dict[str, Any] = {"comment": comment}

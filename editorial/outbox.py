@@ -24,6 +24,19 @@ STALE_PENDING = timedelta(seconds=30)
 STALE_RUNNING = timedelta(minutes=5)
 
 
+SCHEDULE_AHEAD = timedelta(days=366)
+
+
+def schedule_problem(moment: datetime, now: datetime | None = None) -> str | None:
+    """Why ``moment`` cannot be a "publish at" time (past, or over a year ahead), or None."""
+    now = now or utcnow()
+    if moment < now - timedelta(minutes=1):
+        return "That time has passed; leave it empty to publish now."
+    if moment > now + SCHEDULE_AHEAD:
+        return "Schedule at most a year ahead."
+    return None
+
+
 def enqueue(
     post: Post,
     action: str,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from . import checklist, reviewing
+from . import checklist, outbox, reviewing
 from . import operations as ops
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
@@ -244,10 +244,8 @@ def _publish_at(text: str) -> datetime | None:
     except ValueError:
         raise ValueError("Give the time as YYYY-MM-DD HH:MM (UTC).") from None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    if moment < utcnow() - timedelta(minutes=1):
-        raise ValueError("That time has passed; leave it empty to publish now.")
-    if moment > utcnow() + timedelta(days=366):
-        raise ValueError("Schedule at most a year ahead.")
+    if problem := outbox.schedule_problem(moment):  # the same rule as the API's
+        raise ValueError(problem)
     return moment
 
 

@@ -197,3 +197,28 @@ def test_rate_limited_per_token_with_retry_after(make_app):
         assert int(limited.headers["Retry-After"]) > 0
         assert call(app, "GET", "/posts", other).status_code == 200
         db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        (
+            {"entry_comments": [{"entry": "No such entry", "comment": "Hm."}]},
+            "entry_comments[0].entry",
+        ),
+        ({"entry_comments": [{"entry": "Flask", "comment": "   "}]}, "entry_comments[0].comment"),
+        ({"publish_at": "9999-12-31T23:59:59Z", "checklist_confirmed": True}, "publish_at"),
+        ({"publish_at": "2001-01-01T00:00:00+00:00", "checklist_confirmed": True}, "publish_at"),
+        ({"publish_at": "2030-01-01T00:00:00", "checklist_confirmed": True}, "publish_at"),
+    ],
+)
+def test_decision_problems_name_the_fields_as_sent(api, writer_token, reviewer_token, extra, field):
+    post = call(api, "POST", "/posts", writer_token, json=sample()).json
+    call(api, "POST", f"/posts/{post['id']}/submit", writer_token)
+    decision = {"decision": "approve", "revision": 1} | extra
+    if "entry_comments" in extra:
+        decision["decision"] = "request_changes"
+    response = call(api, "POST", f"/posts/{post['id']}/decision", reviewer_token, json=decision)
+    assert response.status_code == 422
+    assert field in {e["field"] for e in response.json["errors"]}
+    assert call(api, "GET", f"/posts/{post['id']}", writer_token).json["state"] == "in_review"
