@@ -58,7 +58,10 @@ def populate(count: int, seed: int = 2026) -> None:
     rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
     samples = _samples()
     writer = accounts.create_user(
-        f"bench-{uuid.uuid4().hex[:8]}@example.com", "Bench Writer", "password123", [Role.WRITER]
+        f"bench-{uuid.uuid4().hex[:8]}@example.com",
+        "Bench Writer",
+        "bench phrase 2026",
+        [Role.WRITER],
     )
     db.session.flush()
     start = datetime(2024, 1, 1, tzinfo=UTC)

@@ -89,8 +89,8 @@ from bench.corpus import make_content, _samples
 import random, sqlalchemy as sa
 app = create_app()
 with app.app_context():
-    writer = accounts.create_user("w-one@example.com", "W", "password123", [Role.WRITER])
-    reviewer = accounts.create_user("r-one@example.com", "R", "password123", [Role.REVIEWER])
+    writer = accounts.create_user("w-one@example.com", "W", "bench phrase 2026", [Role.WRITER])
+    reviewer = accounts.create_user("r-one@example.com", "R", "bench phrase 2026", [Role.REVIEWER])
     db.session.commit()
     times = []
     for i in range({repeat}):
@@ -115,8 +115,8 @@ from bench.corpus import make_content, _samples
 import random, sqlalchemy as sa
 app = create_app()
 with app.app_context():
-    writer = accounts.create_user("w-live@example.com", "W", "password123", [Role.WRITER])
-    reviewer = accounts.create_user("r-live@example.com", "R", "password123", [Role.REVIEWER])
+    writer = accounts.create_user("w-live@example.com", "W", "bench phrase 2026", [Role.WRITER])
+    reviewer = accounts.create_user("r-live@example.com", "R", "bench phrase 2026", [Role.REVIEWER])
     db.session.commit()
     times = []
     for i in range({repeat}):

@@ -20,6 +20,7 @@ def create_app(
 
     from . import (
         account,
+        admin,
         api,
         auth,
         cli,
@@ -76,6 +77,7 @@ def create_app(
     app.register_blueprint(sitefiles.bp)
     app.register_blueprint(publish_views.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
     errors_pages.init_app(app)

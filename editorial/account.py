@@ -5,14 +5,54 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
-from . import tokens
+from . import people, tokens
 from .errors import InvalidInput, PermissionDenied
 from .extensions import db
 from .models import ApiToken
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _account_page(status: int = 200, **extra: Any) -> Any:
+    return render_template("account/index.html", **extra), status
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    return _account_page()
+
+
+@bp.post("/name")
+@login_required
+def name() -> Any:
+    try:
+        people.change_name(current_user, request.form.get("display_name", ""))
+        db.session.commit()
+    except InvalidInput as exc:
+        db.session.rollback()
+        typed = request.form.get("display_name", "")
+        return _account_page(422, name_error=exc.problems[0][1], name=typed)
+    flash("Name saved.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/password")
+@login_required
+def password() -> Any:
+    try:
+        people.change_password(
+            current_user, request.form.get("current_password", ""), request.form.get("password", "")
+        )
+        db.session.commit()
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _account_page(422, password_errors=dict(exc.problems))
+    login_user(current_user._get_current_object())  # this session goes on with the new token
+    flash("Password changed; your other sessions are signed out.", "success")
+    return redirect(url_for("account.index"))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

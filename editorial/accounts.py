@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -29,14 +31,29 @@ def normalise_email(email: str) -> str:
     return info.normalized.lower()
 
 
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    text = (resources.files("editorial") / "data" / "common-passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().casefold() for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
 def check_password(password: str) -> None:
-    """Raise InvalidInput when ``password`` is too short or absurdly long."""
+    """Raise InvalidInput unless ``password`` meets OWASP ASVS 5: at least 8 characters (15
+    recommended), long ones welcome, no composition rules, and not a known common password."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.single(
             "password", f"Use at least {MIN_PASSWORD_LENGTH} characters (15 or more is better)."
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidInput.single("password", f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    if password.strip().casefold() in _common_passwords():
+        raise InvalidInput.single(
+            "password",
+            "That is one of the most common passwords, the first ones attackers try. "
+            "A few unrelated words make a long password that is easy to remember.",
+        )
 
 
 def parse_roles(names: Iterable[str]) -> set[Role]:

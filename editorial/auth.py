@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug import Response
 
-from . import accounts
+from . import accounts, people
 from .extensions import db, login_manager
 from .forms import EmptyForm, LoginForm
 from .models import User
@@ -60,6 +60,8 @@ def throttle_login(app: Flask) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
+    if request.method == "GET" and not people.has_users():  # a fresh install: first admin
+        return redirect(url_for("admin.setup"))
     target = safe_next(request.values.get("next")) or url_for("desk.index")
     if current_user.is_authenticated:
         return redirect(target)

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from conftest import sample
+from conftest import PASSWORD, sample
 from editorial import tokens
 from editorial.models import Role, db
 
@@ -22,7 +22,7 @@ def api(make_app):
 def _token(email: str, *roles: Role) -> str:
     from editorial import accounts
 
-    user = accounts.create_user(email, email.split("@")[0].title(), "password123", roles)
+    user = accounts.create_user(email, email.split("@")[0].title(), PASSWORD, roles)
     db.session.flush()
     _, token = tokens.create_token(user, "agent")
     db.session.commit()

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conftest import sample
+from conftest import PASSWORD, sample
 from editorial import accounts, operations, tokens
 from editorial.api_models import openapi
 from editorial.interchange import parse_post
@@ -62,7 +62,7 @@ def api(make_app: Any) -> Iterator[Any]:
 
 
 def _token(email: str, *roles: Role) -> tuple[Any, str]:
-    user = accounts.create_user(email, email.split("@")[0].title(), "password123", roles)
+    user = accounts.create_user(email, email.split("@")[0].title(), PASSWORD, roles)
     db.session.flush()
     _, token = tokens.create_token(user, "schemathesis")
     db.session.commit()
