@@ -28,6 +28,7 @@ def create_app(
         desk,
         editor,
         errors_pages,
+        headers,
         history,
         mail,  # noqa: F401 - registers its Celery task
         notifications,
@@ -81,6 +82,7 @@ def create_app(
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
     errors_pages.init_app(app)
+    headers.init_app(app)
     cli.init_app(app)
 
     with app.app_context():
