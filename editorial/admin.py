@@ -45,8 +45,9 @@ def invite() -> Any:
             422, invite_errors=dict(problems), invite_email=email, invite_roles=roles
         )
     link = url_for("admin.accept", token=token, _external=True)
-    # Shown once, to the admin, to pass on (no mail is sent from here).
-    return _people_page(invited=invitation, link=link)
+    # Shown once, to the admin, to pass on (no mail is sent from here); never cached.
+    page, status = _people_page(invited=invitation, link=link)
+    return page, status, {"Cache-Control": "no-store"}
 
 
 @bp.post("/admin/people/<int:user_id>/roles")
