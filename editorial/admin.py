@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user
 
 from . import people
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
+from .mail import send_invitation
 from .models import Role, User
 from .permissions import role_required
 
@@ -45,7 +55,15 @@ def invite() -> Any:
             422, invite_errors=dict(problems), invite_email=email, invite_roles=roles
         )
     link = url_for("admin.accept", token=token, _external=True)
-    # Shown once, to the admin, to pass on (no mail is sent from here); never cached.
+    if current_app.config.get("MAIL_SERVER"):
+        try:
+            send_invitation.delay(invitation.id, link)
+        except Exception:  # noqa: BLE001 - the broker is down: hand the link over instead
+            current_app.logger.warning("Could not queue the invitation e-mail.")
+        else:
+            flash(f"Invitation e-mailed to {invitation.email}.", "success")
+            return redirect(url_for("admin.people_page"))
+    # No mail: the link is shown once, to the admin, to pass on; never cached.
     page, status = _people_page(invited=invitation, link=link)
     return page, status, {"Cache-Control": "no-store"}
 

@@ -199,3 +199,42 @@ def test_without_a_mail_server_nothing_is_queued(
         app.config["MAIL_SERVER"] = "127.0.0.1"
         _submit(people["writer"], "static-site-generators-2026")
         assert len(_queued(instance)) == 3
+
+
+def test_an_invitation_is_emailed_when_mail_is_configured(
+    app: Any, client: Any, inbox: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from editorial import mail
+
+    handler, port = inbox
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="desk@example.org")
+    accounts.create_user("admin@example.com", "Ann Admin", PASSWORD, [Role.ADMIN])
+    db.session.commit()
+    sent: list[tuple[int, str]] = []
+    monkeypatch.setattr(mail.send_invitation, "delay", lambda *args: sent.append(args))
+    client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    response = client.post(
+        "/admin/people/invite", data={"email": "new@example.com", "role": "writer"}
+    )
+    # Mail is configured: the link goes by e-mail (after the commit), not onto the page.
+    assert response.status_code == 302
+    assert len(sent) == 1
+    invitation_id, link = sent[0]
+    assert "/invite/" in link
+    mail.send_invitation.run(invitation_id, link)  # what the worker runs
+    ((recipients, message),) = handler.messages
+    assert recipients == ["new@example.com"]
+    assert link in message.get_content()
+    assert message["Subject"].endswith("Your invitation")
+
+
+def test_without_mail_the_admin_is_shown_the_invitation_link(app: Any, client: Any) -> None:
+    accounts.create_user("admin@example.com", "Ann Admin", PASSWORD, [Role.ADMIN])
+    db.session.commit()
+    client.post("/login", data={"email": "admin@example.com", "password": PASSWORD})
+    response = client.post(
+        "/admin/people/invite", data={"email": "new@example.com", "role": "writer"}
+    )
+    assert response.status_code == 200
+    assert "/invite/" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
