@@ -1,0 +1,631 @@
+"""Security sweeps: CSRF on every form route, the route inventory and who may GET what,
+mass assignment, hostile slugs and paths, and off-site redirects after signing in.
+
+The sweeps read ``app.url_map``: a new route fails them until someone decides, here, how
+it is protected. Apps here hold no app context open between requests (see ``web`` in
+``test_people.py``): ``flask.g`` must not carry a user or a CSRF token from one to the next.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from test_editor import error_next_to, form_fields
+
+from conftest import PASSWORD, sample
+from editorial import (
+    accounts,
+    operations,
+    outbox,
+    people,
+    publishing,
+    reviewing,
+    rules,
+    security,
+    tokens,
+)
+from editorial.interchange import parse_post
+from editorial.models import Post, Role, db
+from editorial.workflow import PostState
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Every route, as "METHODS path endpoint". Adding one fails test_the_route_inventory until it
+# is listed here, and then the sweeps below check its CSRF and its anonymous answer.
+EXPECTED_ROUTES = {
+    "GET /account/ account.index",
+    "POST /account/name account.name",
+    "POST /account/password account.password",
+    "POST /account/tokens/<int:token_id>/revoke account.revoke",
+    "GET,POST /account/tokens account.token_list",
+    "GET,POST /invite/<token> admin.accept",
+    "POST /admin/people/<int:user_id>/active admin.active",
+    "POST /admin/people/invite admin.invite",
+    "GET /admin/people admin.people_page",
+    "POST /admin/people/<int:user_id>/roles admin.roles",
+    "GET,POST /setup admin.setup",
+    "POST /api/v1/check api.check",
+    "POST /api/v1/posts api.create",
+    "POST /api/v1/posts/<int:post_id>/decision api.decide",
+    "GET /api/v1/ api.docs",
+    "GET /api/v1/posts/<int:post_id>/export api.export",
+    "GET /api/v1/posts api.list_posts",
+    "GET /api/v1/openapi.json api.openapi_document",
+    "GET /api/v1/posts/<int:post_id>/publication api.publication",
+    "GET /api/v1/review/queue api.queue",
+    "GET /api/v1/posts/<int:post_id> api.read",
+    "GET /api/v1/schema/ranking-post.json api.schema_document",
+    "POST /api/v1/posts/<int:post_id>/submit api.submit",
+    "PUT /api/v1/posts/<int:post_id> api.update",
+    "POST /api/v1/posts/<int:post_id>/withdraw api.withdraw",
+    "GET,POST /login auth.login",
+    "POST /logout auth.logout",
+    "POST /posts/<int:post_id>/comments comments.add",
+    "POST /comments/<int:comment_id>/resolve comments.resolve",
+    "GET / desk.index",
+    "POST /posts/new/autosave editor.autosave_view",
+    "POST /posts/<int:post_id>/autosave editor.autosave_view",
+    "POST /posts/check editor.check",
+    "POST /posts/<int:post_id>/discard editor.discard",
+    "GET,POST /posts/<int:post_id>/edit editor.edit",
+    "GET,POST /posts/new editor.new",
+    "POST /posts/preview editor.preview",
+    "POST /posts/rows editor.rows",
+    "POST /posts/<int:post_id>/withdraw editor.withdraw",
+    "GET /posts/<int:post_id>/diff history.diff",
+    "GET /posts/<int:post_id>/history history.index",
+    "GET /posts/<int:post_id>/revisions/<int:number>/preview history.preview",
+    "POST /posts/<int:post_id>/revisions/<int:number>/restore history.restore",
+    "GET /posts/<int:post_id>/revisions/<int:number> history.revision",
+    "GET /notifications/ notifications.index",
+    "POST /notifications/read notifications.read_all",
+    "POST /posts/<int:post_id>/retract publishing.retract",
+    "POST /posts/<int:post_id>/publishing/retry publishing.retry",
+    "GET /posts/<int:post_id>/publishing publishing.status",
+    "POST /review/bulk review.bulk",
+    "POST /review/<int:post_id>/claim review.claim",
+    "POST /review/<int:post_id>/decide review.decide",
+    "GET /review/<int:post_id> review.page",
+    "GET /review/ review.queue",
+    "POST /review/<int:post_id>/release review.release",
+    "GET /site/ sitefiles.serve",
+    "GET /site/<path:path> sitefiles.serve",
+    "GET /static/<path:filename> static",
+}
+
+# What an anonymous GET gets from the few pages anyone may open; every other desk page
+# sends them to sign in, and every other API endpoint answers 401.
+PUBLIC_GET = {
+    "auth.login": 200,
+    "admin.setup": 404,  # there are accounts: the first-run page is gone
+    "admin.accept": 200,  # the invitation's own token is the credential
+    "sitefiles.serve": 200,
+    "api.docs": 200,
+    "api.openapi_document": 200,
+    "api.schema_document": 200,
+}
+
+# Anything a form might send; none of it may count without a CSRF token.
+FORM = {
+    "display_name": "Changed Name",
+    "name": "Changed",
+    "email": "mallory@example.com",
+    "password": "a brand new password here",
+    "current_password": PASSWORD,
+    "role": ["admin", "writer", "reviewer"],
+    "active": "0",
+    "body": "A forged comment.",
+    "comment": "Forged.",
+    "decision": "approve",
+    "action": "save",
+    "title": "Forged title",
+    "slug": "forged-slug",
+    "base_revision": "1",
+    "post_id": "1",
+    "minutes": "30",
+}
+
+VOLATILE = {"last_used_at"}
+SECRET_TITLE = "A title only the desk may show"
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch):
+    """Argon2's cheapest settings: the sweeps sign in many times."""
+    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(security, "_hasher", lambda: fast)
+
+
+@pytest.fixture
+def csrf_app(make_app, tmp_path):
+    """CSRF on, as in production; no app context held open."""
+    site = tmp_path / "served-site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>Site</title>")
+    return make_app(SITE_DIR=str(site))
+
+
+@pytest.fixture
+def web(make_app):
+    """CSRF off; no app context held open."""
+    return make_app(WTF_CSRF_ENABLED=False)
+
+
+def _user(email: str, *roles: Role, name: str | None = None) -> Any:
+    user = accounts.create_user(email, name or email.split("@")[0].title(), PASSWORD, roles)
+    db.session.commit()
+    return user
+
+
+def _world(app: Any) -> dict[str, Any]:
+    """Real objects for every URL variable: a post, a comment, a token, a user, a job..."""
+    with app.app_context():
+        admin = _user("admin@example.com", Role.ADMIN, Role.WRITER, Role.REVIEWER)
+        writer = _user("writer@example.com", Role.WRITER)
+        reviewer = _user("reviewer@example.com", Role.REVIEWER)
+        target = _user("target@example.com", Role.WRITER, name="Tess Target")
+        post = operations.create_post(parse_post(sample() | {"title": SECRET_TITLE}), writer)
+        operations.submit_for_review(post, writer)
+        comment = reviewing.add_comment(post, admin, "A comment to resolve.")
+        other = operations.create_post(parse_post(sample("static-site-generators-2026")), writer)
+        operations.submit_for_review(other, writer)
+        operations.approve(other, reviewer, "Good.", other.current_revision.number)
+        db.session.flush()
+        job = outbox.latest_job(other)
+        api_token, _ = tokens.create_token(admin, "agent")
+        _, invitation = people.invite("new@example.com", [Role.WRITER], admin)
+        db.session.commit()
+        return {
+            "post_id": post.id,
+            "comment_id": comment.id,
+            "token_id": api_token.id,
+            "user_id": target.id,
+            "job_id": job.id,
+            "number": 1,
+            "token": invitation,
+            "path": "index.html",
+            "filename": "site.css",
+        }
+
+
+def _url(rule: Any, ids: dict[str, Any]) -> str:
+    unknown = set(rule.arguments) - set(ids)
+    assert not unknown, (
+        f"{rule.rule} ({rule.endpoint}) takes {sorted(unknown)}: give the sweep a real object "
+        "for it in _world()"
+    )
+    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def _token(client: Any, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def _sign_in(client: Any, email: str) -> None:
+    data = {"email": email, "password": PASSWORD, "csrf_token": _token(client)}
+    assert client.post("/login", data=data).status_code == 302
+
+
+def _snapshot(app: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: the test of "nothing changed"."""
+    with app.app_context():
+        out = {}
+        for table in db.metadata.sorted_tables:
+            # A token's last use is stamped by every API request, refused or not.
+            columns = [c for c in table.columns if c.name not in VOLATILE]
+            query = sa.select(*columns).order_by(*table.primary_key.columns)
+            out[table.name] = [tuple(row) for row in db.session.execute(query)]
+        db.session.remove()
+        return out
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+def _unsafe_rules(app: Any) -> list[tuple[str, Any]]:
+    found = [
+        (method, rule)
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) & UNSAFE_METHODS
+        if not rule.endpoint.startswith("api.")
+    ]
+    # Signing out last: were it to work without a token, it would not hide the others.
+    return sorted(found, key=lambda m_r: (m_r[1].endpoint == "auth.logout", m_r[1].rule, m_r[0]))
+
+
+# ---- 1. CSRF on every state-changing route -----------------------------------------------------
+
+
+def test_every_form_route_refuses_a_request_without_a_csrf_token(csrf_app):
+    ids = _world(csrf_app)
+    client = csrf_app.test_client()
+    _sign_in(client, "admin@example.com")
+    swept = []
+    for method, rule in _unsafe_rules(csrf_app):
+        url = _url(rule, ids)
+        before = _snapshot(csrf_app)
+        response = client.open(url, method=method, data=FORM)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, f"{method} {url} ({rule.endpoint}) without a token"
+        assert "form expired" in page, f"{method} {url}: not the CSRF error page"
+        changed = _changed(before, _snapshot(csrf_app))
+        assert not changed, f"{method} {url} without a token changed {changed}"
+        swept.append(rule.endpoint)
+    assert {"auth.logout", "admin.roles", "account.revoke", "review.decide"} <= set(swept)
+    assert client.get("/").status_code == 200  # still signed in: the sign-out was refused too
+
+
+def test_the_sweep_would_see_a_change(csrf_app):
+    """The control: the same request with its token does change what the sweep compares."""
+    _world(csrf_app)
+    client = csrf_app.test_client()
+    _sign_in(client, "admin@example.com")
+    before = _snapshot(csrf_app)
+    data = {"display_name": "Changed Name", "csrf_token": _token(client, "/account/")}
+    assert client.post("/account/name", data=data).status_code == 302
+    assert _changed(before, _snapshot(csrf_app))
+
+
+@pytest.mark.parametrize("path", ["/login", "/invite/{token}"])
+def test_the_public_forms_refuse_a_request_without_a_csrf_token(csrf_app, path):
+    ids = _world(csrf_app)
+    client = csrf_app.test_client()
+    before = _snapshot(csrf_app)
+    data = {"email": "admin@example.com", "password": PASSWORD, "name": "Forged"}
+    response = client.post(path.format(**ids), data=data)
+    assert response.status_code == 400
+    assert "form expired" in response.get_data(as_text=True)
+    assert not _changed(before, _snapshot(csrf_app))
+    assert client.get("/").status_code == 302  # not signed in
+
+
+def test_first_run_setup_refuses_a_request_without_a_csrf_token(csrf_app):
+    client = csrf_app.test_client()
+    data = {"email": "mallory@example.com", "name": "Mallory", "password": PASSWORD}
+    response = client.post("/setup", data=data)
+    assert response.status_code == 400
+    with csrf_app.app_context():
+        assert not people.has_users()
+
+
+# ---- 2. the route inventory, and what an anonymous visitor gets -------------------------------
+
+
+def _routes(app: Any) -> set[str]:
+    return {
+        f"{','.join(sorted((r.methods or set()) - {'HEAD', 'OPTIONS'}))} {r.rule} {r.endpoint}"
+        for r in app.url_map.iter_rules()
+    }
+
+
+def test_the_route_inventory(web):
+    routes = _routes(web)
+    new, gone = sorted(routes - EXPECTED_ROUTES), sorted(EXPECTED_ROUTES - routes)
+    assert not new, f"new routes: decide their permissions and CSRF, then list them here: {new}"
+    assert not gone, f"routes no longer in the app: remove them from EXPECTED_ROUTES: {gone}"
+
+
+def test_anonymous_visitors_get_only_the_public_pages(csrf_app):
+    ids = _world(csrf_app)
+    client = csrf_app.test_client()
+    checked = 0
+    for rule in sorted(csrf_app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
+            continue
+        url = _url(rule, ids)
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        where = f"GET {url} ({rule.endpoint})"
+        assert response.status_code != 500, where
+        assert SECRET_TITLE not in body and "admin@example.com" not in body, where
+        if rule.endpoint in PUBLIC_GET:
+            assert response.status_code == PUBLIC_GET[rule.endpoint], where
+        elif rule.endpoint.startswith("api."):
+            assert response.status_code == 401, where
+        else:
+            assert response.status_code == 302, where
+            assert response.headers["Location"].startswith("/login"), where
+        checked += 1
+    assert checked >= 20
+
+
+# ---- 3. mass assignment -----------------------------------------------------------------------
+
+EXTRA_FORM = {
+    "state": "published",
+    "author_id": "{other}",
+    "approved_revision_id": "1",
+    "published_revision_id": "1",
+    "published_at": "2020-01-01T00:00:00+00:00",
+    "site_seq": "1",
+    "public_slug": "hijacked",
+}
+
+
+def _untouched(app: Any, post_id: int, author_id: int) -> None:
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        assert post.state == PostState.DRAFT
+        assert post.author_id == author_id
+        assert post.approved_revision_id is None
+        assert post.published_revision_id is None
+        assert post.published_at is None
+        assert post.site_seq is None
+        assert post.public_slug is None
+        assert post.current_revision.created_by_id == author_id
+
+
+def _writers(app: Any) -> tuple[int, int]:
+    with app.app_context():
+        writer = _user("writer@example.com", Role.WRITER).id
+        other = _user("other@example.com", Role.WRITER, Role.REVIEWER, Role.ADMIN).id
+    return writer, other
+
+
+def test_extra_fields_in_the_editor_change_nothing_but_the_content(csrf_app):
+    writer, other = _writers(csrf_app)
+    with csrf_app.app_context():
+        author = accounts.find_user("writer@example.com")
+        post_id = operations.create_post(parse_post(sample()), author).id
+        db.session.commit()
+    client = csrf_app.test_client()
+    _sign_in(client, "writer@example.com")
+    fields = form_fields(client.get(f"/posts/{post_id}/edit").get_data(as_text=True))
+    extra = {k: v.format(other=other) for k, v in EXTRA_FORM.items()}
+    fields |= {"intro": "A new introduction.", "action": "save", **extra}
+    assert client.post(f"/posts/{post_id}/edit", data=fields).status_code == 302
+    _untouched(csrf_app, post_id, writer)
+    with csrf_app.app_context():
+        post = db.session.get(Post, post_id)
+        assert post.current_revision.number == 2
+        assert post.current_revision.content["intro"] == "A new introduction."
+
+
+def test_extra_fields_on_a_new_post_change_nothing(csrf_app):
+    writer, other = _writers(csrf_app)
+    client = csrf_app.test_client()
+    _sign_in(client, "writer@example.com")
+    fields = form_fields(client.get("/posts/new").get_data(as_text=True))
+    extra = {k: v.format(other=other) for k, v in EXTRA_FORM.items()}
+    fields |= {"title": "A brand new ranking", "action": "save", **extra}
+    assert client.post("/posts/new", data=fields).status_code == 302
+    with csrf_app.app_context():
+        post_id = db.session.scalar(sa.select(Post.id))
+    _untouched(csrf_app, post_id, writer)
+
+
+@pytest.fixture
+def api(web):
+    """(app, headers of the writer's token, the writer's id, another user's id)."""
+    writer, other = _writers(web)
+    with web.app_context():
+        _, secret = tokens.create_token(accounts.find_user("writer@example.com"), "agent")
+        db.session.commit()
+    return web, {"Authorization": f"Bearer {secret}"}, writer, other
+
+
+EXTRA_KEYS = [
+    {"state": "published"},
+    {"author": "other@example.com"},
+    {"author_id": 2},
+    {"published_at": "2020-01-01T00:00:00Z"},
+    {"approved_revision_id": 1},
+]
+
+
+@pytest.mark.parametrize("extra", EXTRA_KEYS, ids=lambda e: next(iter(e)))
+def test_the_api_refuses_unknown_keys_in_a_post(api, extra):
+    app, headers, writer, _ = api
+    client = app.test_client()
+    before = _snapshot(app)
+    response = client.post("/api/v1/posts", json=sample() | extra, headers=headers)
+    assert response.status_code == 422
+    key = next(iter(extra))
+    assert any(e["field"] == key for e in response.get_json()["errors"]), response.get_json()
+    assert not _changed(before, _snapshot(app))
+
+
+@pytest.mark.parametrize("extra", [*EXTRA_KEYS, {"meta": {"state": "published"}}])
+def test_the_api_refuses_unknown_keys_in_an_update(api, extra):
+    app, headers, writer, _ = api
+    client = app.test_client()
+    created = client.post("/api/v1/posts", json=sample(), headers=headers).get_json()
+    before = _snapshot(app)
+    inside = {"base_revision": 1, "content": sample() | extra}
+    beside = {"base_revision": 1, "content": sample(), **extra}
+    for body in (inside, beside) if "meta" not in extra else (beside,):
+        response = client.put(f"/api/v1/posts/{created['id']}", json=body, headers=headers)
+        assert response.status_code == 422, body.keys()
+        assert not _changed(before, _snapshot(app))
+    _untouched(app, created["id"], writer)
+
+
+def test_meta_is_ignored_on_import_as_documented(api):
+    """``meta`` is what export adds (id, state, author, dates); import ignores it."""
+    app, headers, writer, other = api
+    meta = {
+        "id": 999,
+        "state": "published",
+        "revision": 7,
+        "author": "other@example.com",
+        "published_at": "2020-01-01T00:00:00Z",
+    }
+    client = app.test_client()
+    response = client.post("/api/v1/posts", json=sample() | {"meta": meta}, headers=headers)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["state"], body["author"], body["revision"]) == ("draft", "writer@example.com", 1)
+    assert body["id"] != 999 and "meta" not in body["content"]
+    _untouched(app, body["id"], writer)
+    content = sample() | {"meta": meta, "intro": "Changed."}
+    update = {"base_revision": 1, "content": content}
+    response = client.put(f"/api/v1/posts/{body['id']}", json=update, headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["state"] == "draft"
+    _untouched(app, body["id"], writer)
+
+
+# ---- 4. hostile slugs and paths ---------------------------------------------------------------
+
+BAD_SLUGS = [
+    "../x",
+    "..%2Fx",
+    "..",
+    "/etc/passwd",
+    "a/b",
+    ".hidden",
+    "x\\y",
+    "x" * 200,
+    "a" * 101,
+    "café",
+    "naïve-list",
+    "ｓｌｕｇ",  # fullwidth letters
+    "a\u200bb",  # a zero-width space
+    "-x",
+    "x--y",
+    "UPPER",
+    "with space",
+    "~root",
+    "file:x",
+]
+
+
+@pytest.mark.parametrize("slug", [*BAD_SLUGS, "x\x00y", "x\ny"], ids=repr)
+def test_the_rules_refuse_a_hostile_slug(slug):
+    assert rules.slug_problem(slug) is not None
+
+
+def test_the_editor_refuses_hostile_slugs_next_to_the_field(csrf_app):
+    writer, _ = _writers(csrf_app)
+    with csrf_app.app_context():
+        post_id = operations.create_post(
+            parse_post(sample()), accounts.find_user("writer@example.com")
+        ).id
+        db.session.commit()
+    client = csrf_app.test_client()
+    _sign_in(client, "writer@example.com")
+    fields = form_fields(client.get(f"/posts/{post_id}/edit").get_data(as_text=True))
+    for slug in BAD_SLUGS:
+        response = client.post(
+            f"/posts/{post_id}/edit", data=fields | {"slug": slug, "action": "save"}
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, repr(slug)
+        assert error_next_to(page, "slug"), f"no message next to the slug for {slug!r}"
+    with csrf_app.app_context():
+        post = db.session.get(Post, post_id)
+        assert post.current_revision.number == 1
+        assert post.slug == sample()["slug"]
+
+
+@pytest.mark.parametrize("slug", BAD_SLUGS, ids=repr)
+def test_the_api_refuses_hostile_slugs(api, slug):
+    app, headers, _, _ = api
+    client = app.test_client()
+    response = client.post("/api/v1/posts", json=sample() | {"slug": slug}, headers=headers)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["slug"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Post.id))) == 0
+
+
+def test_control_characters_are_dropped_from_a_slug_before_it_is_checked(api):
+    """Input is cleaned of control characters (interchange ``_clean``): no NUL is stored."""
+    app, headers, _, _ = api
+    response = app.test_client().post(
+        "/api/v1/posts", json=sample() | {"slug": "x\x00y"}, headers=headers
+    )
+    assert response.status_code == 201
+    assert response.get_json()["slug"] == "xy"
+
+
+def _listing(root: Path) -> dict[str, bytes | None]:
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+HOSTILE_TAGS = ["../../escaped", "/etc/owned", "..\\..\\win", ".hidden", "a/../../b", "%2e%2e"]
+
+
+def test_publishing_writes_only_inside_site_dir(make_app, tmp_path):
+    site = tmp_path / "deep" / "site"
+    app = make_app(SITE_DIR=str(site))
+    with app.app_context():
+        writer = _user("writer@example.com", Role.WRITER)
+        reviewer = _user("reviewer@example.com", Role.REVIEWER)
+        content = sample() | {"tags": HOSTILE_TAGS}
+        post = operations.create_post(parse_post(content), writer)
+        operations.submit_for_review(post, writer)
+        operations.approve(post, reviewer, "Good.", post.current_revision.number)
+        db.session.commit()
+        job_id = outbox.latest_job(post).id
+        before = _listing(tmp_path)
+        assert publishing.run(job_id)
+        after = _listing(tmp_path)
+        assert db.session.get(Post, post.id).state == PostState.PUBLISHED
+    changed = sorted(
+        name for name in after.keys() | before.keys() if after.get(name) != before.get(name)
+    )
+    assert changed, "publishing wrote nothing"
+    outside = [name for name in changed if not name.startswith("deep/site/")]
+    assert not outside, f"publishing wrote outside SITE_DIR: {outside}"
+    assert f"deep/site/posts/{sample()['slug']}/index.html" in after
+
+
+# ---- 5. no way off-site after signing in ------------------------------------------------------
+
+OFFSITE = [
+    "//x.example",
+    "\\\\x.example",
+    "/\\x.example",
+    "http:x.example",
+    "https://x.example",
+    "%2F%2Fx.example",
+    "/%09/x.example",
+    "\t//x.example",
+    "javascript:alert(1)",
+    "/login?next=//x",
+    "/login?next=%2F%2Fx.example",
+    "/login?next=/%5Cx.example",
+    "///x.example",
+    "/\t/x.example",
+    "HTTPS://x.example",
+    " https://x.example",
+]
+
+
+def _same_site(location: str) -> bool:
+    # Browsers drop tabs and newlines from URLs and leading spaces and controls.
+    seen = re.sub(r"[\t\n\r]", "", location).lstrip("".join(map(chr, range(33))))
+    parts = urlsplit(seen)
+    return not (parts.scheme or parts.netloc or seen.startswith(("//", "/\\", "\\")))
+
+
+@pytest.mark.parametrize("target", OFFSITE, ids=repr)
+def test_signing_in_never_leads_off_site(web, target):
+    with web.app_context():
+        _user("writer@example.com", Role.WRITER)
+    client = web.test_client()
+    response = client.post(
+        "/login", data={"email": "writer@example.com", "password": PASSWORD, "next": target}
+    )
+    assert response.status_code == 302
+    for _hop in range(5):  # follow the chain: a same-site hop may lead on
+        location = response.headers["Location"]
+        assert _same_site(location), f"{target!r} led to {location!r}"
+        response = client.get(location)
+        if response.status_code not in (301, 302, 303, 307, 308):
+            break
+    assert response.status_code < 500
+    query = client.get(f"/login?next={target}")  # signed in: straight on
+    assert _same_site(query.headers["Location"]), query.headers["Location"]
