@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from . import people, tokens
 from .errors import InvalidInput, PermissionDenied
@@ -44,13 +44,15 @@ def name() -> Any:
 def password() -> Any:
     try:
         people.change_password(
-            current_user, request.form.get("current_password", ""), request.form.get("password", "")
+            current_user,
+            request.form.get("current_password", ""),
+            request.form.get("password", ""),
+            keep_session=current_user.get_id(),
         )
         db.session.commit()
     except InvalidInput as exc:
         db.session.rollback()
         return _account_page(422, password_errors=dict(exc.problems))
-    login_user(current_user._get_current_object())  # this session goes on with the new token
     flash("Password changed; your other sessions are signed out.", "success")
     return redirect(url_for("account.index"))
 

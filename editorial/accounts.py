@@ -10,6 +10,7 @@ from importlib import resources
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
+from . import sessions
 from .audit import record
 from .errors import InvalidInput
 from .models import Role, User, UserRole, db, utcnow
@@ -122,6 +123,7 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
     user.active = active
     if not active:
         user.session_token = secrets.token_urlsafe(32)
+        sessions.end_all(user)
     db.session.flush()
     record(
         "user.activated" if active else "user.deactivated",

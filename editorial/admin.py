@@ -15,9 +15,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from . import people
+from .auth import sign_in
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
 from .mail import send_invitation
@@ -121,7 +122,8 @@ def accept(token: str) -> Any:
             db.session.rollback()
             return render_template("admin/invitation_refused.html", message=str(exc)), 410
         else:
-            login_user(user)
+            sign_in(user)
+            db.session.commit()  # the new session's row
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("desk.index"))
     status = 422 if errors else 200
@@ -148,7 +150,8 @@ def setup() -> Any:
             db.session.rollback()
             abort(404)
         else:
-            login_user(user)
+            sign_in(user)
+            db.session.commit()  # the new session's row
             flash("You are the first admin. Invite your colleagues from People.", "success")
             return redirect(url_for("admin.people_page"))
     status = 422 if errors else 200

@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug import Response
 
-from . import accounts, people
+from . import accounts, people, sessions
 from .extensions import db, login_manager
 from .forms import EmptyForm, LoginForm
 from .models import User
@@ -23,9 +23,14 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(session_token: str) -> User | None:
-    user = db.session.scalar(db.select(User).where(User.session_token == session_token))
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    return sessions.load(session_id)
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Start a new session for ``user`` in this browser: a new session id at every sign-in."""
+    sessions.start(user)
+    login_user(user, remember=remember)
 
 
 def _email_key() -> str:
@@ -69,7 +74,7 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             db.session.commit()
             return redirect(target)
         form.password.errors.append("That e-mail and password do not match an active account.")
@@ -80,6 +85,8 @@ def login() -> str | Response:
 @login_required
 def logout() -> Response:
     if EmptyForm().validate_on_submit():
+        sessions.end(current_user.get_id())
+        db.session.commit()
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -109,7 +109,8 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return self.session_token
+        # The signed-in browser's session (editorial.sessions), set when it was started or loaded.
+        return getattr(self, "session_id", None) or ""
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -505,3 +506,20 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its id is what the session cookie carries.
+
+    Signing out ends just this row; a password change ends the user's other rows; a new id is
+    made at every sign-in, so a session id planted before sign-in is worth nothing after it.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

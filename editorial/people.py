@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import accounts
+from . import accounts, sessions
 from .audit import record
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .models import Invitation, Role, User, UserRole, db, utcnow
@@ -147,12 +147,13 @@ def change_name(user: User, name: str) -> None:
     db.session.flush()
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, keep_session: str | None = None) -> None:
     """Change one's own password: the current one is required; other sessions end."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput.single("current_password", "That is not your current password.")
     accounts.check_password(new)
     user.password_hash = hash_password(new)
-    user.session_token = secrets.token_urlsafe(32)  # every other session is signed out
+    user.session_token = secrets.token_urlsafe(32)
+    sessions.end_others(user, keep_session)  # every other signed-in browser is signed out
     db.session.flush()
     record("user.password_changed", actor=user, details={"user": user.email})

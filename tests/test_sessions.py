@@ -1,0 +1,79 @@
+"""Sessions: one per signed-in browser, new at every sign-in, ended by signing out."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import PASSWORD
+from editorial import accounts
+from editorial.models import Role, UserSession, db
+
+
+@pytest.fixture
+def web(make_app):
+    # CSRF off and no app context held open, so that nothing cached in flask.g (the signed-in
+    # user) carries from one request to the next, as in production.
+    app = make_app(WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
+        db.session.commit()
+    return app
+
+
+def _sign_in(client):
+    response = client.post("/login", data={"email": "writer@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    return client.get_cookie("session").value
+
+
+def _signed_in(client) -> bool:
+    return client.get("/").status_code == 200
+
+
+def test_a_kept_cookie_no_longer_works_after_signing_out(web):
+    browser = web.test_client()
+    cookie = _sign_in(browser)
+    assert _signed_in(browser)
+    assert browser.post("/logout").status_code == 302
+    assert not _signed_in(browser)
+    # Someone who copied the cookie before the sign-out cannot use it afterwards.
+    thief = web.test_client()
+    thief.set_cookie("session", cookie)
+    assert not _signed_in(thief)
+
+
+def test_each_sign_in_gets_a_new_session_id(web):
+    first, second = web.test_client(), web.test_client()
+    _sign_in(first)
+    _sign_in(second)
+    with web.app_context():
+        ids = db.session.scalars(sa.select(UserSession.id)).all()
+    assert len(set(ids)) == 2
+    # Signing out one browser leaves the other signed in.
+    first.post("/logout")
+    assert not _signed_in(first)
+    assert _signed_in(second)
+
+
+def test_a_session_id_from_before_sign_in_is_worth_nothing(web):
+    browser = web.test_client()
+    _sign_in(browser)
+    with web.app_context():
+        (before,) = db.session.scalars(sa.select(UserSession.id)).all()
+    browser.post("/logout")
+    _sign_in(browser)
+    with web.app_context():
+        rows = db.session.scalars(sa.select(UserSession)).all()
+        live = [r.id for r in rows if r.ended_at is None]
+    assert before not in live and len(live) == 1
+
+
+def test_deactivation_ends_every_session(web):
+    browser = web.test_client()
+    _sign_in(browser)
+    with web.app_context():
+        accounts.set_active(accounts.find_user("writer@example.com"), False)
+        db.session.commit()
+        assert all(r.ended_at for r in db.session.scalars(sa.select(UserSession)))
+    assert not _signed_in(browser)
