@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from . import people
 from .auth import sign_in
-from .errors import Conflict, InvalidInput, PermissionDenied
+from .errors import Conflict, InvalidInput, PermissionDenied, user_message
 from .extensions import db
 from .mail import send_invitation
 from .models import Role, User
@@ -79,7 +79,7 @@ def roles(user_id: int) -> Any:
         db.session.commit()
     except (InvalidInput, PermissionDenied) as exc:
         db.session.rollback()
-        flash(f"Roles not changed: {_message(exc)}", "error")
+        flash(f"Roles not changed: {user_message(exc)}", "error")
     else:
         flash(f"Roles of {user.display_name} saved.", "success")
     return redirect(url_for("admin.people_page"))
@@ -95,7 +95,7 @@ def active(user_id: int) -> Any:
         db.session.commit()
     except (InvalidInput, PermissionDenied) as exc:
         db.session.rollback()
-        flash(f"Not changed: {_message(exc)}", "error")
+        flash(f"Not changed: {user_message(exc)}", "error")
     else:
         state = "reactivated" if wanted else "deactivated; their sessions and tokens stop working"
         flash(f"{user.display_name} {state}.", "success")
@@ -161,9 +161,3 @@ def setup() -> Any:
 def _roles(names: list[str]) -> list[Role]:
     known = {role.value for role in Role}
     return [Role(name) for name in names if name in known]
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, InvalidInput):
-        return " ".join(m for _, m in exc.problems)
-    return str(exc)

@@ -16,7 +16,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import accounts, operations, reviewing, tokens
 from .audit import record
-from .errors import Conflict, InvalidInput, PermissionDenied
+from .errors import Conflict, InvalidInput, PermissionDenied, user_message
 from .interchange import InterchangeError, parse_post
 from .models import ApiToken, Post, Role, User, db, utcnow
 from .rules import Severity, check_post
@@ -190,7 +190,7 @@ def _decide(id_or_slug: str, reviewer_email: str, decide: Any, comment: str) -> 
         decide(post, reviewer, ticked, comment, post.current_revision.number)
         db.session.commit()
     except InvalidInput as exc:
-        raise _fail(" ".join(message for _, message in exc.problems)) from None
+        raise _fail(user_message(exc)) from None
     except (PermissionDenied, Conflict, IllegalTransition) as exc:
         raise _fail(str(exc)) from None
     return post

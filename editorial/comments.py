@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from . import reviewing
-from .errors import InvalidInput, PermissionDenied
+from .errors import InvalidInput, PermissionDenied, user_message
 from .extensions import db
 from .models import Comment, Post
 from .security import safe_next
@@ -50,7 +50,7 @@ def add(post_id: int) -> Any:
             "entry": request.form.get("entry") or "",
             "parent": parent.id if parent else 0,
             "body": request.form.get("body", ""),
-            "error": _message(exc),
+            "error": user_message(exc),
         }
         if isinstance(exc, PermissionDenied):
             abort(403)
@@ -74,9 +74,3 @@ def resolve(comment_id: int) -> Any:
     reviewing.resolve_comment(comment, current_user)
     db.session.commit()
     return _answer(post, "Marked as resolved.", "success")
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, InvalidInput):
-        return " ".join(message for _, message in exc.problems)
-    return str(exc)

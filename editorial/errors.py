@@ -25,3 +25,10 @@ class Conflict(Exception):
     def __init__(self, message: str, current_revision: int | None = None):
         self.current_revision = current_revision
         super().__init__(message)
+
+
+def user_message(exc: Exception) -> str:
+    """What to tell a person about a refused action: every problem's message, or the error."""
+    if isinstance(exc, InvalidInput):
+        return " ".join(message for _, message in exc.problems)
+    return str(exc)

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from . import checklist, outbox, reviewing
 from . import operations as ops
-from .errors import Conflict, InvalidInput, PermissionDenied
+from .errors import Conflict, InvalidInput, PermissionDenied, user_message
 from .extensions import db
 from .models import Post, Role, utcnow
 from .permissions import post_or_404, role_required
@@ -68,14 +68,14 @@ def _tags(post: Post) -> list[str]:
     return post.current_revision.content.get("tags", [])
 
 
-def _post_in_review_or_404(post_id: int) -> Post:
+def _viewable(post_id: int) -> Post:
     return post_or_404(post_id, ops.can_view)
 
 
 @bp.get("/<int:post_id>")
 @reviewer_only
 def page(post_id: int) -> Any:
-    post = _post_in_review_or_404(post_id)
+    post = _viewable(post_id)
     return render_page(post)
 
 
@@ -114,7 +114,7 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
 @bp.post("/<int:post_id>/claim")
 @reviewer_only
 def claim(post_id: int) -> Any:
-    post = _post_in_review_or_404(post_id)
+    post = _viewable(post_id)
     try:
         held = reviewing.claim(post, current_user, current_app.config["REVIEW_CLAIM_MINUTES"])
         db.session.commit()
@@ -129,7 +129,7 @@ def claim(post_id: int) -> Any:
 @bp.post("/<int:post_id>/release")
 @reviewer_only
 def release(post_id: int) -> Any:
-    post = _post_in_review_or_404(post_id)
+    post = _viewable(post_id)
     try:
         reviewing.release(post, current_user)
         db.session.commit()
@@ -145,7 +145,7 @@ def release(post_id: int) -> Any:
 @reviewer_only
 def decide(post_id: int) -> Any:
     """Save the checklist, approve, or request changes (the button pressed says which)."""
-    post = _post_in_review_or_404(post_id)
+    post = _viewable(post_id)
     action = request.form.get("action", "")
     ticked = set(request.form.getlist("item"))
     comment = request.form.get("comment", "")
@@ -183,7 +183,7 @@ def decide(post_id: int) -> Any:
             else (422 if isinstance(exc, InvalidInput) else 409)
         )
         return render_page(
-            post, status, problem=_message(exc), comment=comment, ticked=ticked,
+            post, status, problem=user_message(exc), comment=comment, ticked=ticked,
             publish_at=publish_at_text,
         )  # fmt: skip
     if action == "save" and request.headers.get("HX-Request"):
@@ -221,7 +221,7 @@ def bulk() -> Any:
                         post, current_user, ticked, "", post.current_revision.number
                     )
         except (InvalidInput, Conflict, IllegalTransition, PermissionDenied) as exc:
-            refused.append(f"“{post.title}”: {_message(exc)}")
+            refused.append(f"“{post.title}”: {user_message(exc)}")
         else:
             done.append(f"“{post.title}”")
     db.session.commit()
@@ -247,12 +247,6 @@ def _publish_at(text: str) -> datetime | None:
     if problem := outbox.schedule_problem(moment):  # the same rule as the API's
         raise ValueError(problem)
     return moment
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, InvalidInput):
-        return " ".join(message for _, message in exc.problems)
-    return str(exc)
 
 
 bp.add_app_template_filter(checklist.entry_key, "entry_key")
