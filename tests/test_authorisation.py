@@ -1,0 +1,479 @@
+"""The authorisation table: every route of the app, for anonymous visitors and each role, in
+every post state, with the answer each one gets.
+
+The table below is the policy, written down. The sweep reads ``app.url_map``: a route with no
+row fails the test until someone decides, here, who may use it. Each request is checked for
+its status and, for state-changing ones, for whether anything in the database changed: a
+refusal must change nothing, and an allowed action must really happen (so the table cannot
+be satisfied by a route that refuses everyone).
+
+Who is who (the author also reviews, so that four eyes is tested on the hard case):
+
+- ``anon``: nobody signed in;
+- ``author``: the post's author, a writer who is also a reviewer;
+- ``writer``: another writer;
+- ``reviewer`` (``rvwr`` in the table): a reviewer who did not write the post;
+- ``admin``: an administrator with no other role.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from test_editor import form_fields
+from test_security import _changed, _snapshot, _url
+
+from conftest import PASSWORD, sample
+from editorial import (
+    accounts,
+    checklist,
+    operations,
+    outbox,
+    people,
+    publishing,
+    reviewing,
+    security,
+    tokens,
+)
+from editorial.interchange import parse_post
+from editorial.models import ApiToken, JobStatus, Post, Role, User, db
+from editorial.workflow import PostState
+
+ACTORS = ("anon", "author", "writer", "reviewer", "admin")
+STATES = tuple(s.value for s in PostState)
+PEOPLE = {
+    "author": ("author@example.com", (Role.WRITER, Role.REVIEWER)),
+    "writer": ("writer@example.com", (Role.WRITER,)),
+    "reviewer": ("reviewer@example.com", (Role.REVIEWER,)),
+    "admin": ("admin@example.com", (Role.ADMIN,)),
+    # Not an actor: the person the admin pages act on, and the one who decides for the author.
+    "target": ("target@example.com", (Role.WRITER,)),
+    "decider": ("decider@example.com", (Role.REVIEWER,)),
+}
+SECRET = "Unpublished"  # in every post's title: who may not read the post must never see it
+NEW_PASSWORD = "a wholly new passphrase for the sweep"
+
+# How to read a cell:
+#   login   sent to sign in (302 to /login), or 401 from the API
+#   NNN     that status; for a state-changing request, nothing in the database changed
+#   NNN+    that status, and the request changed something (it was allowed and it happened)
+# A route's rows are read top to bottom: the first whose states include the post's wins.
+# "-" in the states column: the route has no post (it is checked once per actor).
+TABLE = """
+# route                                          states        anon   author writer rvwr   admin
+
+# Signing in, first run and invitations (an invitation's token is its own credential).
+GET /login                                       -             200    302    302    302    302
+POST /login                                      -             302+   302    302    302    302
+POST /logout                                     -             login  login+ login+ login+ login+
+GET /setup                                       -             404    404    404    404    404
+POST /setup                                      -             404    404    404    404    404
+GET /invite/<token>                              -             200    200    200    200    200
+POST /invite/<token>                             -             302+   302+   302+   302+   302+
+
+# The desk and one's own account: anyone signed in.
+GET /                                            -             login  200    200    200    200
+GET /notifications/                              -             login  200    200    200    200
+POST /notifications/read                         -             login  302    302    302+   302
+GET /account/                                    -             login  200    200    200    200
+POST /account/name                               -             login  302+   302+   302+   302+
+POST /account/password                           -             login  302+   302+   302+   302+
+GET /account/tokens                              -             login  200    200    200    200
+POST /account/tokens                             -             login  200+   200+   200+   200+
+POST /account/tokens/<token_id>/revoke           -             login  302+   403    403    302+
+
+# People: admins only.
+GET /admin/people                                -             login  403    403    403    200
+POST /admin/people/invite                        -             login  403    403    403    200+
+POST /admin/people/<user_id>/roles               -             login  403    403    403    302+
+POST /admin/people/<user_id>/active              -             login  403    403    403    302+
+
+# Writing: writers only, and only its author touches a post. A post in review is read-only
+# to its author until withdrawn (409); editing an approved or live post starts a new draft.
+GET /posts/new                                   -             login  200    200    403    403
+POST /posts/new                                  -             login  302+   302+   403    403
+POST /posts/new/autosave                         -             login  200+   200+   403    403
+POST /posts/check                                -             login  200    200    403    403
+POST /posts/preview                              -             login  200    200    403    403
+POST /posts/rows                                 -             login  200    200    403    403
+GET /posts/<post_id>/edit                        *             login  200    403    403    403
+POST /posts/<post_id>/edit                       review        login  409    403    403    403
+POST /posts/<post_id>/edit                       *             login  302+   403    403    403
+POST /posts/<post_id>/autosave                   review        login  409    403    403    403
+POST /posts/<post_id>/autosave                   *             login  200+   403    403    403
+POST /posts/<post_id>/discard                    *             login  302    403    403    403
+POST /posts/<post_id>/withdraw                   review        login  302+   403    403    403
+POST /posts/<post_id>/withdraw                   *             login  302    403    403    403
+POST /posts/<post_id>/revisions/<number>/restore review        login  302    403    403    403
+POST /posts/<post_id>/revisions/<number>/restore *             login  302+   403    403    403
+
+# A post's history and status: its author, reviewers and admins; never another writer.
+GET /posts/<post_id>/history                     *             login  200    403    200    200
+GET /posts/<post_id>/diff                        *             login  200    403    200    200
+GET /posts/<post_id>/revisions/<number>          *             login  200    403    200    200
+GET /posts/<post_id>/revisions/<number>/preview  *             login  200    403    200    200
+GET /posts/<post_id>/publishing                  *             login  200    403    200    200
+
+# Comments: the author, and reviewers other than the author.
+POST /posts/<post_id>/comments                   *             login  302+   403    302+   403
+POST /comments/<comment_id>/resolve              *             login  302+   403    302+   403
+
+# Reviewing: reviewers only, and four eyes: the author, a reviewer too, may open the review
+# page but neither claims (refused, nothing stored) nor decides (403), alone or in bulk.
+# Only a post in review is decided on (409).
+GET /review/                                     -             login  200    403    200    403
+GET /review/<post_id>                            *             login  200    403    200    403
+POST /review/<post_id>/claim                     review        login  302    403    302+   403
+POST /review/<post_id>/claim                     *             login  302    403    302    403
+POST /review/<post_id>/release                   *             login  302    403    302    403
+POST /review/<post_id>/decide                    review        login  403    403    302+   403
+POST /review/<post_id>/decide                    *             login  403    403    409    403
+POST /review/bulk                                review        login  302    403    302+   403
+POST /review/bulk                                *             login  302    403    302    403
+
+# Publishing: an approval (above) is the only way onto the site. Retrying a failed job and
+# taking a live post off the site: its author, reviewers and admins; never another writer.
+POST /posts/<post_id>/publishing/retry           approved      login  302+   403    302+   302+
+POST /posts/<post_id>/publishing/retry           published     login  302    403    302    302
+POST /posts/<post_id>/publishing/retry           retracted     login  302    403    302    302
+POST /posts/<post_id>/publishing/retry           *             login  404    403    404    404
+POST /posts/<post_id>/retract                    published     login  302+   403    302+   302+
+POST /posts/<post_id>/retract                    *             login  302    403    302    302
+
+# The public site: anyone.
+GET /site/                                       -             200    200    200    200    200
+GET /site/<path>                                 -             200    200    200    200    200
+
+# The API: the desk's rules, with a token instead of a session (401 without one).
+GET /api/v1/                                     -             200    200    200    200    200
+GET /api/v1/openapi.json                         -             200    200    200    200    200
+GET /api/v1/schema/ranking-post.json             -             200    200    200    200    200
+POST /api/v1/check                               -             login  200    200    200    200
+GET /api/v1/posts                                -             login  200    200    200    200
+POST /api/v1/posts                               -             login  201+   201+   403    403
+GET /api/v1/posts/<post_id>                      *             login  200    403    200    200
+PUT /api/v1/posts/<post_id>                      review        login  409    403    403    403
+PUT /api/v1/posts/<post_id>                      *             login  200+   403    403    403
+GET /api/v1/posts/<post_id>/export               *             login  200    403    200    200
+POST /api/v1/posts/<post_id>/submit              draft,changes login  200+   403    403    403
+POST /api/v1/posts/<post_id>/submit              *             login  409    403    403    403
+POST /api/v1/posts/<post_id>/withdraw            review        login  200+   403    403    403
+POST /api/v1/posts/<post_id>/withdraw            *             login  409    403    403    403
+GET /api/v1/review/queue                         -             login  200    403    200    403
+POST /api/v1/posts/<post_id>/decision            review        login  403    403    200+   403
+POST /api/v1/posts/<post_id>/decision            *             login  403    403    409    403
+GET /api/v1/posts/<post_id>/publication          *             login  200    403    200    200
+"""
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch):
+    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(security, "_hasher", lambda: fast)
+
+
+@dataclass(frozen=True)
+class Row:
+    states: frozenset[str] | None  # None: not about a post
+    cells: dict[str, str]
+
+
+CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+SHORT = {"review": "in_review", "changes": "changes_requested"}  # to keep TABLE narrow
+
+
+def _parse(table: str) -> dict[str, list[Row]]:
+    rows: dict[str, list[Row]] = {}
+    for line in table.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        method, path, states, *cells = line.split()
+        assert len(cells) == len(ACTORS), f"{line!r}: one cell per actor {ACTORS}"
+        names = STATES if states == "*" else [SHORT.get(s, s) for s in states.split(",")]
+        scope = None if states == "-" else frozenset(names)
+        assert scope is None or scope <= set(STATES), f"{line!r}: unknown state"
+        row = Row(scope, dict(zip(ACTORS, cells, strict=True)))
+        rows.setdefault(f"{method} {path}", []).append(row)
+    return rows
+
+
+def _key(method: str, rule: Any) -> str:
+    """``POST /posts/<post_id>/edit``: the rule without its converters."""
+    return method + " " + CONVERTER.sub(r"<\1>", rule.rule)
+
+
+def _expected(rows: dict[str, list[Row]], key: str, state: str | None, actor: str) -> str | None:
+    for row in rows.get(key, []):
+        if row.states is None or state in row.states:
+            return row.cells[actor]
+    return None
+
+
+# ---- the world: people, a post in a given state, and whatever the URLs point at ------------------
+
+
+@dataclass
+class World:
+    app: Any
+    site: Any
+    users: dict[str, int] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    bearer: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    checklist: list[str] = field(default_factory=list)
+    clients: dict[str, Any] = field(default_factory=dict)
+    slugs: Iterator[int] = field(default_factory=count)
+
+
+def _people(world: World) -> None:
+    with world.app.app_context():
+        for key, (email, roles) in PEOPLE.items():
+            user = accounts.create_user(email, key.title(), PASSWORD, roles)
+            db.session.flush()
+            world.users[key] = user.id
+            world.hashes[key] = user.password_hash
+        for actor in ACTORS[1:]:
+            _, world.bearer[actor] = tokens.create_token(_user(world, actor), "agent")
+        db.session.commit()
+
+
+def _user(world: World, key: str) -> User:
+    return db.session.get(User, world.users[key])
+
+
+def _post(world: World, state: str) -> None:
+    """A fresh post by the author in ``state``, with a comment, a job and an invitation."""
+    with world.app.app_context():
+        author, decider = _user(world, "author"), _user(world, "decider")
+        slug = f"ranked-{next(world.slugs)}"
+        content = sample() | {"slug": slug, "title": f"{SECRET} {slug}"}
+        post = operations.create_post(parse_post(content), author)
+        keys = {item.key for item in checklist.items(post.current_revision.content)}
+        if state != "draft":
+            operations.submit_for_review(post, author)
+        if state == "in_review":  # ticked on the review page earlier: bulk approval may go on
+            reviewing.sign_off(post, _user(world, "reviewer"), keys)
+        if state == "changes_requested":
+            operations.request_changes(post, decider, "Say more.", 1)
+        if state in ("approved", "published", "retracted"):
+            operations.approve(post, decider, "Good.", 1)
+            db.session.commit()
+        if state in ("published", "retracted"):
+            assert publishing.run(outbox.latest_job(post).id)
+        if state == "retracted":
+            job = outbox.request_retract(post, decider)
+            db.session.commit()
+            assert publishing.run(job.id)
+        job = outbox.latest_job(post)
+        if state == "approved":
+            job.status = JobStatus.FAILED  # an approved post waits on its job: here, a failed one
+        db.session.flush()
+        comment = reviewing.add_comment(post, decider, "A question for the author.")
+        spare = db.session.get(ApiToken, world.ids.get("token_id", 0))
+        if spare is None or spare.revoked_at is not None:
+            spare, _ = tokens.create_token(author, "a token to revoke")
+        admin = _user(world, "admin")
+        _, invitation = people.invite(f"new-{slug}@example.com", [Role.WRITER], admin)
+        db.session.commit()
+        assert db.session.get(Post, post.id).state == state
+        world.checklist = sorted(keys)
+        world.ids = {
+            "post_id": post.id,
+            "revision": post.current_revision.number,
+            "slug": slug,
+            "comment_id": comment.id,
+            "job": job.id if job else 0,
+            "token": invitation,
+            "token_id": spare.id,
+            "user_id": world.users["target"],
+            "number": 1,
+            "path": "index.html",
+            "filename": "site.css",
+        }
+
+
+def _restore_people(world: World) -> None:
+    """Undo what the sweep's own requests did to the people (a password, a name, roles)."""
+    with world.app.app_context():
+        for key, (_, roles) in PEOPLE.items():
+            user = _user(world, key)
+            user.password_hash = world.hashes[key]
+            user.active = True
+            user.display_name = key.title()
+            accounts.set_roles(user, roles)
+        db.session.commit()
+
+
+# ---- what each route is sent -------------------------------------------------------------------
+
+
+def _body(world: World, rule: Any) -> dict[str, Any]:
+    """A request that does the route's job when the actor may: a refusal is then a refusal."""
+    ids, fields, endpoint = world.ids, world.fields, rule.endpoint
+    slug = f"fresh-{next(world.slugs)}"
+    content = sample() | {"slug": slug}
+    own_slug = {"slug": ids["slug"]}
+    own = own_slug | {"base_revision": str(ids["revision"])}
+    bodies: dict[str, Any] = {
+        "account.name": {"display_name": "Renamed"},
+        "account.password": {"current_password": PASSWORD, "password": NEW_PASSWORD},
+        "account.token_list": {"name": "another agent"},
+        "admin.active": {"active": "0"},
+        "admin.invite": {"email": f"{slug}@example.com", "role": "writer"},
+        "admin.roles": {"role": ["writer", "reviewer"]},
+        "admin.accept": {"name": "New Person", "password": NEW_PASSWORD},
+        "admin.setup": {"email": "x@example.com", "name": "X", "password": NEW_PASSWORD},
+        "auth.login": {"email": PEOPLE["writer"][0], "password": PASSWORD},
+        "comments.add": {"body": "A reply."},
+        "editor.new": fields | {"slug": slug, "action": "save"},
+        "editor.edit": fields | own | {"intro": "A changed introduction.", "action": "save"},
+        "editor.autosave_view": fields | (own if _about_a_post(rule) else {"slug": slug}),
+        "editor.rows": fields | {"op": "add-faq"},
+        "editor.check": fields,
+        "editor.preview": fields,
+        "history.restore": {"base_revision": str(ids["revision"])},
+        "publishing.retry": {"job": str(ids["job"])},
+        "review.bulk": {"action": "approve", "post": str(ids["post_id"])},
+        "review.decide": {
+            "action": "approve",
+            "item": world.checklist,
+            "comment": "Clear criteria, honest alternatives.",
+            "revision": str(ids["revision"]),
+        },
+        "api.create": content,
+        "api.check": content,
+        "api.update": {"base_revision": ids["revision"], "content": content | own_slug},
+        "api.decide": {
+            "decision": "approve",
+            "revision": ids["revision"],
+            "checklist_confirmed": True,
+            "comment": "Clear criteria, honest alternatives.",
+        },
+    }
+    return bodies.get(endpoint, {})
+
+
+def _sign_in(world: World, actor: str) -> None:
+    client = world.app.test_client()
+    if actor != "anon":
+        data = {"email": PEOPLE[actor][0], "password": PASSWORD}
+        assert client.post("/login", data=data).status_code == 302, f"{actor} not signed in"
+    world.clients[actor] = client
+
+
+def _about_a_post(rule: Any) -> bool:
+    in_url = {"post_id", "comment_id"} & set(rule.arguments) - set(rule.defaults or {})
+    return bool(in_url) or rule.endpoint == "review.bulk"
+
+
+def _send(world: World, actor: str, method: str, rule: Any) -> Any:
+    url = _url(rule, world.ids)
+    body = _body(world, rule)
+    if rule.endpoint.startswith("api."):
+        headers = {} if actor == "anon" else {"Authorization": f"Bearer {world.bearer[actor]}"}
+        json = body if method in ("POST", "PUT") else None
+        return world.clients[actor].open(url, method=method, headers=headers, json=json)
+    data = body if method != "GET" else None
+    return world.clients[actor].open(url, method=method, data=data)
+
+
+def _outcome(response: Any, changed: bool) -> str:
+    location = response.headers.get("Location", "")
+    signed_out = response.status_code == 401 or (
+        response.status_code == 302 and location.startswith("/login")
+    )
+    answer = "login" if signed_out else str(response.status_code)
+    return answer + ("+" if changed else "")
+
+
+def _routes(app: Any) -> list[tuple[str, Any]]:
+    return sorted(
+        (
+            (method, rule)
+            for rule in app.url_map.iter_rules()
+            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+            if rule.endpoint != "static"
+        ),
+        key=lambda m_r: (m_r[1].endpoint, m_r[0], m_r[1].rule),
+    )
+
+
+def _sweep(world: World) -> dict[tuple[str, str | None, str], str]:
+    """(route, state, actor) -> the answer, for every route, state and actor."""
+    seen: dict[tuple[str, str | None, str], str] = {}
+    routes = _routes(world.app)
+    for state in STATES:
+        _post(world, state)
+        for actor in ACTORS:
+            _sign_in(world, actor)
+        for method, rule in routes:
+            about_a_post = _about_a_post(rule)
+            if not about_a_post and state != STATES[0]:
+                continue
+            for actor in ACTORS:
+                before = _snapshot(world.app) if method != "GET" else None
+                response = _send(world, actor, method, rule)
+                changed = before is not None and bool(_changed(before, _snapshot(world.app)))
+                key = _key(method, rule)
+                seen[(key, state if about_a_post else None, actor)] = _outcome(response, changed)
+                where = f"{key} as {actor} in {state}"
+                assert response.status_code != 500, where
+                if actor in ("anon", "writer") and rule.endpoint != "sitefiles.serve":
+                    assert SECRET not in response.get_data(as_text=True), f"{where}: a leak"
+                if changed:  # start again from a clean world: a fresh post, the same people
+                    _restore_people(world)
+                    _post(world, state)
+                    _sign_in(world, actor)
+    return seen
+
+
+def _as_table(seen: dict[tuple[str, str | None, str], str], keys: list[str]) -> str:
+    """What ``keys`` answered, as rows for TABLE (one per state; fold them when adding)."""
+    lines = []
+    for key in keys:
+        for state in (None, *STATES):
+            cells = [seen.get((key, state, actor)) for actor in ACTORS]
+            if all(cells):
+                scope = state or "-"
+                lines.append(f"{key:48} {scope:13} " + " ".join(f"{c:6}" for c in cells))
+    return "\n".join(lines)
+
+
+def test_the_authorisation_table(make_app, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>Site</title>")
+    world = World(app=make_app(WTF_CSRF_ENABLED=False, SITE_DIR=str(site)), site=site)
+    _people(world)
+    _post(world, "draft")
+    _sign_in(world, "author")
+    page = world.clients["author"].get(f"/posts/{world.ids['post_id']}/edit")
+    world.fields = form_fields(page.get_data(as_text=True))
+    world.fields.pop("csrf_token", None)
+    world.fields["title"] = "A ranking of my own"  # what an actor sends is no leak when echoed
+
+    seen = _sweep(world)
+
+    table = _parse(TABLE)
+    routes = {key for key, _, _ in seen}
+    missing = sorted(routes - set(table))
+    assert not missing, (
+        "routes with no row in TABLE: decide who may use them, then add their rows. "
+        f"Today they answer:\n{_as_table(seen, missing)}"
+    )
+    gone = sorted(set(table) - routes)
+    assert not gone, f"rows in TABLE for routes the app no longer has: {gone}"
+    wrong = [
+        f"{key} in {state or '-'} as {actor}: expected {expected}, got {got}"
+        for (key, state, actor), got in sorted(seen.items(), key=str)
+        if (expected := _expected(table, key, state, actor)) != got
+    ]
+    assert not wrong, "\n".join(wrong)
