@@ -6,6 +6,7 @@ Text is made XML-safe here as well as on input: any title or body yields a valid
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - builds XML, parses none
@@ -73,8 +74,10 @@ def _generator(channel: Channel, items: list[Item], kind: str) -> FeedGenerator:
         entry.author(name=xml_safe(item.author) or "unknown")
         entry.published(_aware(item.published_at))
         entry.updated(_aware(item.updated_at))
-        entry.summary(xml_safe(item.summary))
-        entry.description(xml_safe(item.summary))
+        entry.summary(xml_safe(item.summary))  # Atom: type "text"
+        # RSS readers take <description> as HTML: the plain-text summary goes in escaped, or a
+        # summary typed as "<img onerror=...>" would be markup in every reader.
+        entry.description(html.escape(xml_safe(item.summary), quote=False))
         entry.content(xml_safe(item.content_html), type="html")
         for tag in item.tags:
             entry.category(term=xml_safe(tag))
