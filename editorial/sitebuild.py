@@ -38,7 +38,12 @@ from .site import Correction, render_post_page, render_site, tag_slug
 PAGE_SIZE = 20
 FEED_SIZE = 20
 SITEMAP_CHUNK = 200  # small chunks: publishing rewrites one, and a short one
-ASSETS = ("site.css", "vendor/pico-2.1.1/pico.min.css", "vendor/pico-2.1.1/LICENSE.md")
+ASSETS = (
+    "site.css",
+    "favicon.svg",
+    "vendor/pico-2.1.1/pico.min.css",
+    "vendor/pico-2.1.1/LICENSE.md",
+)
 
 
 @dataclass
