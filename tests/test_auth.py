@@ -229,12 +229,15 @@ def test_session_cookie_flags_in_production(make_app, production_env):
     with prod.app_context():
         _writer()
         response = prod.test_client().post(
-            "/login", data={"email": "writer@example.com", "password": PASSWORD}
+            "/login", data={"email": "writer@example.com", "password": PASSWORD, "remember": "y"}
         )
-    cookie = response.headers["Set-Cookie"]
-    assert "Secure" in cookie
-    assert "HttpOnly" in cookie
-    assert "SameSite=Lax" in cookie
+    cookies = response.headers.getlist("Set-Cookie")
+    # The session and the "keep me signed in" cookie both.
+    assert {c.split("=", 1)[0] for c in cookies} >= {"session", "remember_token"}, cookies
+    for cookie in cookies:
+        assert "Secure" in cookie, cookie
+        assert "HttpOnly" in cookie, cookie
+        assert "SameSite=Lax" in cookie, cookie
 
 
 @pytest.mark.parametrize(
