@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
+import shutil
 import socket
 import threading
 import uuid
@@ -303,6 +305,27 @@ def writer(live_app: Any) -> str:
         accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
         db.session.commit()
     return "writer@example.com"
+
+
+class Shots:
+    """Numbered screenshots of one test, under test-results/screenshots/<test name>/."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.count = 0
+
+    def __call__(self, page: Any, step: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.directory / f"{self.count:02d}-{step}.png"), full_page=True)
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    directory = Path(__file__).resolve().parent.parent / "test-results" / "screenshots" / name
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return Shots(directory)
 
 
 def sign_in(page: Any, email: str) -> None:

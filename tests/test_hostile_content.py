@@ -208,7 +208,7 @@ def hostile(live_app) -> dict[str, Any]:
 
 
 def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
-    page, live_app, hostile, tmp_path
+    page, live_app, hostile, shots
 ):
     watch = Watch(page)
     post_id = hostile["post_id"]
@@ -227,6 +227,7 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
         assert page.locator("#slug").input_value() == slug
         assert page.get_by_label("Title").input_value() == TITLE
         assert page.locator("#slug-error").inner_text().strip(), f"no error next to {slug!r}"
+    shots(page, "editor-refusing-a-hostile-slug")
 
     # The writer's views of the hostile post: the editor, the history, a diff, the preview.
     watch.visit("/", "the desk")
@@ -240,6 +241,7 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
         ("/notifications/", "the notifications"),
     ]:
         watch.visit(path, what)
+        shots(page, what.removeprefix("the ").replace(" ", "-"))
     page.get_by_role("button", name="Sign out").click()
 
     # The reviewer's: the queue and the review page (the post framed as readers will see it).
@@ -247,6 +249,7 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
     watch.visit("/review/", "the review queue")
     assert TITLE in page.locator("main").inner_text()
     watch.visit(f"/review/{post_id}", "the review page")
+    shots(page, "review-page")
     page.get_by_role("button", name="Sign out").click()
 
     # Published, as readers see it: the post, the front page, a tag page, and the feeds.
@@ -259,6 +262,7 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
         assert db.session.get(Post, post_id).state == PostState.PUBLISHED
     watch.visit(f"/site/posts/{hostile['slug']}/", "the published post")
     assert page.title().startswith(TITLE)
+    shots(page, "published-post")
     watch.visit("/site/", "the front page")
     tag_links = page.locator("a[href*='tags/']")
     for href in {tag_links.nth(i).get_attribute("href") for i in range(tag_links.count())}:

@@ -10,7 +10,6 @@ of each step go to ``test-results/screenshots/<test name>/``.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import feedparser
 import pytest
 import test_publisher_worker as worker_tests
 from publisher_helpers import assert_site_whole
-from test_publisher_worker import ROOT, TIMEOUT, Desk
+from test_publisher_worker import TIMEOUT, Desk
 
 from conftest import sign_in
 
@@ -54,27 +53,6 @@ def desk(desk_for, redis_queue) -> Desk:
 def live_app(desk: Desk) -> Any:
     """The browser talks to the desk's app (CSRF on), whose approvals reach the worker."""
     return desk.app
-
-
-class Shots:
-    """Numbered screenshots of one test, under test-results/screenshots/<test name>/."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.count = 0
-
-    def __call__(self, page: Any, step: str) -> None:
-        self.count += 1
-        page.screenshot(path=str(self.directory / f"{self.count:02d}-{step}.png"), full_page=True)
-
-
-@pytest.fixture
-def shots(request: pytest.FixtureRequest) -> Shots:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    directory = ROOT / "test-results" / "screenshots" / name
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    return Shots(directory)
 
 
 def _fill_entry(page: Any, index: int, name: str, pick_else: str) -> None:
@@ -117,13 +95,22 @@ def test_write_review_publish_and_read_the_feeds(page, desk, shots):
     page.locator("#criteria-1").get_by_label("Name").fill("Ecosystem")
     if page.locator("#entries-2").count() == 0:
         page.get_by_role("button", name="Add an entry").click()
+        # The new row's name takes the focus once htmx has settled the rows (as a writer sees
+        # it); typing before that lands in whichever field has the focus at that moment.
+        expect(page.locator("#entries-2-name")).to_be_focused()
     expect(page.locator("#entries-2").get_by_label("Note on “Ecosystem”")).to_be_visible()
     _fill_entry(page, 0, "Alpha", "Pick Bravo if you need a big plugin ecosystem.")
     _fill_entry(page, 1, "Bravo", "Pick Alpha if startup speed matters most to you.")
     _fill_entry(page, 2, "Charlie", "Pick Alpha if you want the fastest runner of the three.")
     # The live check clears the findings once every note is in: submitting is allowed.
     submit = page.get_by_role("button", name="Save and submit for review")
-    expect(submit).to_be_enabled(timeout=15_000)
+    try:
+        expect(submit).to_be_enabled(timeout=15_000)
+    except AssertionError:  # say what the page shows, so that a failure can be understood
+        shots(page, "writer-cannot-submit")
+        findings = page.locator("#findings").inner_text()
+        status = page.locator("#save-status").inner_text()
+        raise AssertionError(f"submit stays disabled; findings: {findings!r}; {status!r}") from None
     shots(page, "writer-drafted")
     submit.click()
     expect(page.get_by_text("Submitted for review")).to_be_visible()
