@@ -30,6 +30,7 @@ def create_app(
         errors_pages,
         headers,
         history,
+        housekeeping,  # noqa: F401 - registers its Celery task
         mail,  # noqa: F401 - registers its Celery task
         notifications,
         publish_views,

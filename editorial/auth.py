@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -24,7 +35,7 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    return sessions.load(session_id)
+    return sessions.load(session_id, timedelta(days=current_app.config["SESSION_DAYS"]))
 
 
 def sign_in(user: User, remember: bool = False) -> None:

@@ -6,6 +6,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,11 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
         # The outbox's safety net: re-send publish jobs that stayed pending or running too long
         # (run by `celery worker -B`, or a separate `celery beat`; duplicates are harmless).
         "beat_schedule": {
-            "sweep-publish-outbox": {"task": "editorial.publisher.sweep", "schedule": 30.0}
+            "sweep-publish-outbox": {"task": "editorial.publisher.sweep", "schedule": 30.0},
+            "prune-sessions": {
+                "task": "editorial.housekeeping.prune_sessions",
+                "schedule": 24 * 3600.0,
+            },
         },
         "beat_schedule_filename": str(instance / "celerybeat-schedule"),
     }
@@ -107,6 +112,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     if production:
         _require_services(env, redis_url)
     site_dir = Path(env.get("SITE_DIR") or instance / "site")
+    session_days = _count(env.get("SESSION_DAYS", "30"), "SESSION_DAYS")
+    if session_days < 1:
+        raise ConfigError("SESSION_DAYS must be 1 or more: with 0 nobody could stay signed in.")
     return {
         "EDITORIAL_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance),
@@ -128,6 +136,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A sign-in lasts this many days at most, "keep me signed in" or not; then the desk
+        # asks again. Ended and expired sessions are deleted by the worker's daily sweep.
+        "SESSION_DAYS": session_days,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=session_days),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # Generous, so that a huge paste reaches the form and comes back with a message next
         # to the field instead of a bare "413 Request Entity Too Large" that loses the text.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -18,12 +19,14 @@ def start(user: User) -> str:
     return session_id
 
 
-def load(session_id: str) -> User | None:
-    """The active user of a session that has not ended, or None."""
+def load(session_id: str, max_age: timedelta, now: datetime | None = None) -> User | None:
+    """The active user of a session that has neither ended nor outlived ``max_age``, or None."""
     if not session_id or len(session_id) > 64:
         return None
     row = db.session.get(UserSession, session_id)
     if row is None or row.ended_at is not None or not row.user.active:
+        return None
+    if row.created_at < (now or utcnow()) - max_age:
         return None
     row.user.session_id = session_id
     return row.user
@@ -52,3 +55,15 @@ def _end(*where: object) -> None:
         .values(ended_at=utcnow())
     )
     db.session.flush()
+
+
+def prune(max_age: timedelta, now: datetime | None = None) -> int:
+    """Delete the sessions that have ended or outlived ``max_age``; how many went."""
+    cutoff = (now or utcnow()) - max_age
+    result = db.session.execute(
+        sa.delete(UserSession).where(
+            sa.or_(UserSession.ended_at.is_not(None), UserSession.created_at < cutoff)
+        )
+    )
+    db.session.flush()
+    return result.rowcount

@@ -122,6 +122,20 @@ def test_trusted_proxies_must_be_a_count(tmp_path, monkeypatch, value):
         from_environment(str(tmp_path))
 
 
+@pytest.mark.parametrize("value", ["0", "-3", "a month"])
+def test_session_days_must_be_at_least_one(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("SESSION_DAYS", value)
+    with pytest.raises(ConfigError, match="SESSION_DAYS"):
+        from_environment(str(tmp_path))
+
+
+def test_keep_me_signed_in_lasts_as_long_as_a_session(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSION_DAYS", "14")
+    config = from_environment(str(tmp_path))
+    assert config["SESSION_DAYS"] == 14
+    assert config["REMEMBER_COOKIE_DURATION"].days == 14
+
+
 def test_production_cookies_are_secure(tmp_path, production_env):
     config = from_environment(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from conftest import PASSWORD
-from editorial import accounts
-from editorial.models import Role, UserSession, db
+from editorial import accounts, housekeeping
+from editorial.models import Role, UserSession, db, utcnow
 
 
 @pytest.fixture
@@ -77,3 +79,54 @@ def test_deactivation_ends_every_session(web):
         db.session.commit()
         assert all(r.ended_at for r in db.session.scalars(sa.select(UserSession)))
     assert not _signed_in(browser)
+
+
+def _age(app, days: int) -> None:
+    """Move every session's sign-in ``days`` into the past."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(UserSession).values(created_at=utcnow() - timedelta(days=days))
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("remember", [False, True], ids=["session", "keep-me-signed-in"])
+def test_a_sign_in_lasts_session_days_at_most(make_app, remember):
+    app = make_app(WTF_CSRF_ENABLED=False, SESSION_DAYS=7)
+    with app.app_context():
+        accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
+        db.session.commit()
+    browser = app.test_client()
+    data = {"email": "writer@example.com", "password": PASSWORD}
+    response = browser.post("/login", data=data | ({"remember": "y"} if remember else {}))
+    assert response.status_code == 302
+
+    def restart_browser_if_remembered() -> None:
+        # Closing the browser drops the session cookie; "keep me signed in" signs in again.
+        if remember:
+            browser.delete_cookie("session")
+
+    _age(app, 6)
+    restart_browser_if_remembered()
+    assert _signed_in(browser)
+    _age(app, 8)
+    restart_browser_if_remembered()
+    response = browser.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_the_daily_sweep_deletes_ended_and_expired_sessions(web):
+    ended, expired, live = web.test_client(), web.test_client(), web.test_client()
+    _sign_in(ended)
+    ended.post("/logout")
+    _sign_in(expired)
+    _age(web, 31)
+    _sign_in(live)
+    with web.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 3
+        assert housekeeping.prune_sessions.run() == 2
+        (kept,) = db.session.scalars(sa.select(UserSession)).all()
+        assert kept.ended_at is None
+    assert _signed_in(live) and not _signed_in(expired)
+    schedule = web.config["CELERY"]["beat_schedule"].values()
+    assert "editorial.housekeeping.prune_sessions" in {entry["task"] for entry in schedule}
