@@ -9,9 +9,11 @@ from flask import (
     Flask,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_limiter import Limiter
@@ -39,7 +41,11 @@ def load_user(session_id: str) -> User | None:
 
 
 def sign_in(user: User, remember: bool = False) -> None:
-    """Start a new session for ``user`` in this browser: a new session id at every sign-in."""
+    """Start a new session for ``user`` in this browser: a new session id and a new CSRF
+    secret at every sign-in (a token learnt before signing in is worth nothing after)."""
+    csrf_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(csrf_key, None)
+    g.pop(csrf_key, None)
     sessions.start(user)
     login_user(user, remember=remember)
 

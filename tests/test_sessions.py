@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -130,3 +131,24 @@ def test_the_daily_sweep_deletes_ended_and_expired_sessions(web):
     assert _signed_in(live) and not _signed_in(expired)
     schedule = web.config["CELERY"]["beat_schedule"].values()
     assert "editorial.housekeeping.prune_sessions" in {entry["task"] for entry in schedule}
+
+
+def test_a_csrf_token_from_before_sign_in_is_worthless_after(make_app):
+    app = make_app()  # CSRF on
+    with app.app_context():
+        accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
+        db.session.commit()
+    browser = app.test_client()
+    before = _csrf(browser.get("/login").get_data(as_text=True))
+    data = {"email": "writer@example.com", "password": PASSWORD, "csrf_token": before}
+    assert browser.post("/login", data=data).status_code == 302
+    stale = browser.post("/account/name", data={"display_name": "X", "csrf_token": before})
+    assert stale.status_code == 400
+    fresh = _csrf(browser.get("/account/").get_data(as_text=True))
+    assert fresh != before
+    renamed = browser.post("/account/name", data={"display_name": "Wren", "csrf_token": fresh})
+    assert renamed.status_code == 302
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
