@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from conftest import PASSWORD, SAMPLES, sample
-from editorial import accounts, cli
+from editorial import accounts, checklist, cli, operations, reviewing
 from editorial.interchange import parse_post
 from editorial.models import AuditEvent, Post, Revision, Role, User, db
 from editorial.workflow import PostState
@@ -318,6 +318,63 @@ def test_export_of_an_unknown_post_is_an_error(app, runner, what):
     assert result.exit_code == 1
     assert f"No post with id or slug {what}." in result.stderr
     assert result.stdout == ""
+
+
+# ---- posts approve / request-changes -------------------------------------------------------
+
+
+@pytest.fixture
+def in_review(app, create_user):
+    """A post in review by a writer who also reviews; another reviewer; the post's id."""
+    author = create_user("ada@example.com", Role.WRITER, Role.REVIEWER)
+    create_user("rob@example.com", Role.REVIEWER)
+    post = operations.create_post(parse_post(sample()), author)
+    operations.submit_for_review(post, author)
+    db.session.commit()
+    return post.id
+
+
+def _tick_everything(post_id: int, email: str) -> None:
+    post = db.session.get(Post, post_id)
+    keys = {item.key for item in checklist.items(post.current_revision.content)}
+    reviewing.sign_off(post, accounts.find_user(email), keys)
+    db.session.commit()
+
+
+def test_a_reviewer_approves_what_they_ticked_in_the_desk(app, runner, in_review):
+    _tick_everything(in_review, "rob@example.com")
+    result = _invoke(runner, ["posts", "approve", str(in_review), "--reviewer", "rob@example.com"])
+    assert result.exit_code == 0, result.output
+    assert "Approved revision 1" in result.stdout
+    assert db.session.get(Post, in_review).state == PostState.APPROVED
+
+
+def test_nobody_approves_their_own_post_from_the_command_line(app, runner, in_review):
+    result = _invoke(runner, ["posts", "approve", str(in_review), "--reviewer", "ada@example.com"])
+    assert result.exit_code == 1
+    assert "Nobody reviews their own post" in result.stderr
+    assert db.session.get(Post, in_review).state == PostState.IN_REVIEW
+
+
+def test_approving_needs_the_whole_checklist_ticked(app, runner, in_review):
+    result = _invoke(runner, ["posts", "approve", str(in_review), "--reviewer", "rob@example.com"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() and "Traceback" not in result.output
+    assert db.session.get(Post, in_review).state == PostState.IN_REVIEW
+
+
+@pytest.mark.parametrize(
+    ("reviewer", "exit_code", "state"),
+    [
+        ("rob@example.com", 0, PostState.CHANGES_REQUESTED),
+        ("ada@example.com", 1, PostState.IN_REVIEW),  # the author: four eyes
+    ],
+)
+def test_request_changes_from_the_command_line(app, runner, in_review, reviewer, exit_code, state):
+    args = ["posts", "request-changes", str(in_review), "--reviewer", reviewer]
+    result = _invoke(runner, [*args, "--comment", "Name a real alternative to Flask."])
+    assert result.exit_code == exit_code, result.output
+    assert db.session.get(Post, in_review).state == state
 
 
 # ---- posts check (no database needed) --------------------------------------------------------
