@@ -113,8 +113,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         _require_services(env, redis_url)
     site_dir = Path(env.get("SITE_DIR") or instance / "site")
     session_days = _count(env.get("SESSION_DAYS", "30"), "SESSION_DAYS")
-    if session_days < 1:
-        raise ConfigError("SESSION_DAYS must be 1 or more: with 0 nobody could stay signed in.")
+    if not 1 <= session_days <= 3650:
+        raise ConfigError(f"SESSION_DAYS must be from 1 to 3650 (ten years), not {session_days}.")
     return {
         "EDITORIAL_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance),

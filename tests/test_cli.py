@@ -359,21 +359,25 @@ def test_nobody_approves_their_own_post_from_the_command_line(app, runner, in_re
 def test_approving_needs_the_whole_checklist_ticked(app, runner, in_review):
     result = _invoke(runner, ["posts", "approve", str(in_review), "--reviewer", "rob@example.com"])
     assert result.exit_code == 1
-    assert result.stderr.strip() and "Traceback" not in result.output
+    assert "Tick every checklist item before approving" in result.stderr
+    assert "Traceback" not in result.output
     assert db.session.get(Post, in_review).state == PostState.IN_REVIEW
 
 
 @pytest.mark.parametrize(
-    ("reviewer", "exit_code", "state"),
+    ("reviewer", "exit_code", "state", "said"),
     [
-        ("rob@example.com", 0, PostState.CHANGES_REQUESTED),
-        ("ada@example.com", 1, PostState.IN_REVIEW),  # the author: four eyes
+        ("rob@example.com", 0, PostState.CHANGES_REQUESTED, "Sent python-web-frameworks-2026"),
+        ("ada@example.com", 1, PostState.IN_REVIEW, "Nobody reviews their own post"),
     ],
 )
-def test_request_changes_from_the_command_line(app, runner, in_review, reviewer, exit_code, state):
+def test_request_changes_from_the_command_line(
+    app, runner, in_review, reviewer, exit_code, state, said
+):
     args = ["posts", "request-changes", str(in_review), "--reviewer", reviewer]
     result = _invoke(runner, [*args, "--comment", "Name a real alternative to Flask."])
     assert result.exit_code == exit_code, result.output
+    assert said in result.output
     assert db.session.get(Post, in_review).state == state
 
 

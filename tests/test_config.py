@@ -122,7 +122,7 @@ def test_trusted_proxies_must_be_a_count(tmp_path, monkeypatch, value):
         from_environment(str(tmp_path))
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "a month"])
+@pytest.mark.parametrize("value", ["0", "-3", "a month", "3651", "99999999"])
 def test_session_days_must_be_at_least_one(tmp_path, monkeypatch, value):
     monkeypatch.setenv("SESSION_DAYS", value)
     with pytest.raises(ConfigError, match="SESSION_DAYS"):
