@@ -263,7 +263,7 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
     shots(page, "review-page")
     page.get_by_role("button", name="Sign out").click()
 
-    # Published, as readers see it: the post, the front page, a tag page, and the feeds.
+    # Published, as readers see it: the post, the front page, every tag page, and the feeds.
     with live_app.app_context():
         post = db.session.get(Post, post_id)
         reviewer = accounts.find_user("rev@example.com")
