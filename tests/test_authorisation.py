@@ -36,7 +36,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from test_editor import form_fields
-from test_security import VOLATILE, _changed, _url
+from test_security import _changed, _snapshot, _url
 
 from conftest import PASSWORD, sample
 from editorial import (
@@ -343,23 +343,6 @@ def _restore_people(world: World) -> None:
         db.session.commit()
 
 
-def _snapshot(app: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, the bulky text and JSON columns by their length only: any
-    change shows, and it is quick."""
-    with app.app_context():
-        out = {}
-        for table in db.metadata.sorted_tables:
-            columns = [
-                sa.func.length(sa.cast(c, sa.Text)) if isinstance(c.type, sa.JSON | sa.Text) else c
-                for c in table.columns
-                if c.name not in VOLATILE
-            ]
-            query = sa.select(*columns).order_by(*table.primary_key.columns)
-            out[table.name] = [tuple(row) for row in db.session.execute(query)]
-        db.session.remove()
-        return out
-
-
 class Changes:
     """Whether a request changed anything: SQLite's ``data_version`` tells cheaply whether
     anything was committed at all; only then are the rows compared."""
@@ -373,7 +356,7 @@ class Changes:
         return self.watch.execute("PRAGMA data_version").fetchone()[0]
 
     def reset(self) -> None:
-        self.version, self.rows = self._version(), _snapshot(self.app)
+        self.version, self.rows = self._version(), _snapshot(self.app, bulky_by_length=True)
 
     def before(self) -> None:
         if self._version() != self.version:  # written since (a GET stamping a token, a rebuild)
@@ -382,7 +365,7 @@ class Changes:
     def after(self) -> bool:
         if self._version() == self.version:
             return False
-        rows = _snapshot(self.app)
+        rows = _snapshot(self.app, bulky_by_length=True)
         changed = bool(_changed(self.rows, rows))
         self.version, self.rows = self._version(), rows
         return changed

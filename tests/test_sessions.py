@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from test_editor import csrf_token
 
 from conftest import PASSWORD
 from editorial import accounts, housekeeping
@@ -139,16 +139,12 @@ def test_a_csrf_token_from_before_sign_in_is_worthless_after(make_app):
         accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
         db.session.commit()
     browser = app.test_client()
-    before = _csrf(browser.get("/login").get_data(as_text=True))
+    before = csrf_token(browser, "/login")
     data = {"email": "writer@example.com", "password": PASSWORD, "csrf_token": before}
     assert browser.post("/login", data=data).status_code == 302
     stale = browser.post("/account/name", data={"display_name": "X", "csrf_token": before})
     assert stale.status_code == 400
-    fresh = _csrf(browser.get("/account/").get_data(as_text=True))
+    fresh = csrf_token(browser, "/account/")
     assert fresh != before
     renamed = browser.post("/account/name", data={"display_name": "Wren", "csrf_token": fresh})
     assert renamed.status_code == 302
-
-
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
