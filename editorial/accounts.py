@@ -1,4 +1,8 @@
-"""Account operations: create, set roles, (de)activate, authenticate. They flush, never commit."""
+"""Account operations: create, set roles, (de)activate, authenticate. They flush, never commit.
+
+The invariant that keeps a newsroom from locking itself out lives here, so that the desk and the
+command line keep it alike: there is always an active admin.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from importlib import resources
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from . import sessions
+from . import sessions, tokens
 from .audit import record
 from .errors import InvalidInput
 from .models import Role, User, UserRole, db, utcnow
@@ -101,9 +105,36 @@ def create_user(
     return user
 
 
+LAST_ADMIN = "This is the last admin; make someone else admin first."
+
+
+def lock_people() -> None:
+    """Serialise changes to who is an admin (SQLite: BEGIN IMMEDIATE already does)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(74731)"))
+
+
+def active_admins() -> int:
+    """How many active accounts have the admin role."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .join(UserRole)
+        .where(UserRole.role == Role.ADMIN, User.active)
+    )
+
+
+def _refuse_last_admin(user: User, field: str) -> None:
+    lock_people()
+    if user.active and user.has_role(Role.ADMIN) and active_admins() <= 1:
+        raise InvalidInput.single(field, LAST_ADMIN)
+
+
 def set_roles(user: User, roles: Iterable[Role], actor: User | None = None) -> None:
-    """Replace the user's roles."""
+    """Replace the user's roles; never taking the admin role from the last active admin."""
     roles = {Role(role) for role in roles}
+    if Role.ADMIN not in roles:
+        _refuse_last_admin(user, "roles")
     before = user.roles
     user.role_rows = [row for row in user.role_rows if row.role in roles] + [
         UserRole(role=role) for role in sorted(roles - before)
@@ -117,10 +148,15 @@ def set_roles(user: User, roles: Iterable[Role], actor: User | None = None) -> N
 
 
 def set_active(user: User, active: bool, actor: User | None = None) -> None:
-    """Deactivate or reactivate a user; deactivating ends their sessions."""
+    """Deactivate or reactivate a user (never the last active admin). Deactivating ends their
+    sessions and API tokens for good: a reactivated person signs in again and makes new tokens."""
     if user.active == active:
         return
+    if not active:
+        _refuse_last_admin(user, "active")
     user.active = active
+    # Tokens end on reactivation too: any made before a deactivation that predates this rule.
+    tokens.revoke_all(user, actor)
     if not active:
         user.session_token = secrets.token_urlsafe(32)
         sessions.end_all(user)

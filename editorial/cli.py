@@ -81,9 +81,12 @@ def users_list() -> None:
 @click.option("--role", "roles", multiple=True, required=True, type=ROLE_CHOICE)
 @with_appcontext
 def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
-    """Replace an account's roles."""
+    """Replace an account's roles (the last active admin keeps the admin role)."""
     user = _user(email)
-    accounts.set_roles(user, accounts.parse_roles(roles))
+    try:
+        accounts.set_roles(user, accounts.parse_roles(roles))
+    except InvalidInput as exc:
+        raise _fail(user_message(exc)) from None
     db.session.commit()
     click.echo(f"{user.email} now has roles: {', '.join(sorted(r.value for r in user.roles))}.")
 
@@ -92,9 +95,13 @@ def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
 @click.argument("email")
 @with_appcontext
 def users_deactivate(email: str) -> None:
-    """Deactivate an account: no more sign-ins, current sessions end. Its history stays."""
+    """Deactivate an account: no more sign-ins, its sessions and API tokens end (for good: they
+    stay ended if it is reactivated). Its history stays. Never the last active admin."""
     user = _user(email)
-    accounts.set_active(user, False)
+    try:
+        accounts.set_active(user, False)
+    except InvalidInput as exc:
+        raise _fail(user_message(exc)) from None
     db.session.commit()
     click.echo(f"{user.email} is deactivated.")
 
@@ -179,15 +186,16 @@ def posts_check(file: Path) -> None:
         sys.exit(1)
 
 
-def _decide(id_or_slug: str, reviewer_email: str, decide: Any, comment: str) -> Post:
+def _decide(id_or_slug: str, reviewer_email: str, revision: int, decide: Any, comment: str) -> Post:
     post = operations.get_post(id_or_slug)
     if post is None:
         raise _fail(f"No post with id or slug {id_or_slug}.")
     reviewer = _user(reviewer_email)
-    # The checklist is ticked in the desk; the command line decides on what was ticked there.
+    # The checklist is ticked in the desk; the command line decides on what was ticked there,
+    # and on the revision the reviewer names as the one they read (refused if it is not current).
     ticked = {c.item.key for c in reviewing.checklist_for(post, reviewer) if c.ticked}
     try:
-        decide(post, reviewer, ticked, comment, post.current_revision.number)
+        decide(post, reviewer, ticked, comment, revision)
         db.session.commit()
     except InvalidInput as exc:
         raise _fail(user_message(exc)) from None
@@ -196,25 +204,37 @@ def _decide(id_or_slug: str, reviewer_email: str, decide: Any, comment: str) -> 
     return post
 
 
+_REVISION = click.option(
+    "--revision",
+    type=click.IntRange(min=1),
+    required=True,
+    help="The revision you reviewed (its number); refused if the post has a newer one.",
+)
+
+
 @posts.command("approve")
 @click.argument("id_or_slug")
 @click.option("--reviewer", "reviewer_email", required=True, help="E-mail of the reviewer.")
+@_REVISION
 @click.option("--comment", default="", help="A note to go with the approval.")
 @with_appcontext
-def posts_approve(id_or_slug: str, reviewer_email: str, comment: str) -> None:
+def posts_approve(id_or_slug: str, reviewer_email: str, revision: int, comment: str) -> None:
     """Approve a post in review; the reviewer must have ticked its whole checklist in the desk."""
-    post = _decide(id_or_slug, reviewer_email, reviewing.approve_post, comment)
+    post = _decide(id_or_slug, reviewer_email, revision, reviewing.approve_post, comment)
     click.echo(f"Approved revision {post.approved_revision.number} of {post.slug}.")
 
 
 @posts.command("request-changes")
 @click.argument("id_or_slug")
 @click.option("--reviewer", "reviewer_email", required=True, help="E-mail of the reviewer.")
+@_REVISION
 @click.option("--comment", required=True, help="What should change.")
 @with_appcontext
-def posts_request_changes(id_or_slug: str, reviewer_email: str, comment: str) -> None:
+def posts_request_changes(
+    id_or_slug: str, reviewer_email: str, revision: int, comment: str
+) -> None:
     """Send a post in review back to its writer with a comment."""
-    post = _decide(id_or_slug, reviewer_email, reviewing.request_changes_post, comment)
+    post = _decide(id_or_slug, reviewer_email, revision, reviewing.request_changes_post, comment)
     click.echo(f"Sent {post.slug} back to {post.author.email}.")
 
 
@@ -273,10 +293,15 @@ def demo() -> None:
         if fate != "draft":
             operations.submit_for_review(post, post.author)
         if fate == "approve":
-            operations.approve(post, reviewer, "Clear criteria, honest alternatives.")
+            operations.approve(
+                post, reviewer, "Clear criteria, honest alternatives.", post.current_revision.number
+            )
         elif fate == "request_changes":
             operations.request_changes(
-                post, reviewer, "Say which Hugo templating pain points you hit yourself."
+                post,
+                reviewer,
+                "Say which Hugo templating pain points you hit yourself.",
+                post.current_revision.number,
             )
     db.session.commit()
     click.echo("Sample posts:")

@@ -203,7 +203,12 @@ def withdraw(post: Post, actor: User) -> None:
 
 
 def _refuse_unseen(post: Post, revision_number: int | None) -> None:
-    # A reviewer decides on the revision they read; a newer one needs reading first.
+    # A reviewer decides on the revision they read; a newer one needs reading first. Every
+    # decision names that revision: without it nothing says the reviewer saw what goes live.
+    if revision_number is None:
+        raise InvalidInput.single(
+            "revision", "Name the revision you reviewed; a decision is made on one revision."
+        )
     _lock_unchanged(
         post,
         revision_number,

@@ -16,11 +16,10 @@ import sqlalchemy as sa
 from . import accounts, sessions
 from .audit import record
 from .errors import Conflict, InvalidInput, PermissionDenied
-from .models import Invitation, Role, User, UserRole, db, utcnow
+from .models import Invitation, Role, User, db, utcnow
 from .security import hash_password, verify_password
 
 INVITATION_DAYS = 7
-LAST_ADMIN = "This is the last admin; make someone else admin first."
 
 
 def _digest(token: str) -> str:
@@ -33,17 +32,10 @@ def has_users() -> bool:
 
 def create_first_admin(email: str, name: str, password: str) -> User:
     """The first account, an admin; refused once any account exists."""
-    _lock_people()
+    accounts.lock_people()  # two first-run forms at once make one admin
     if has_users():
         raise Conflict("The first account exists already; sign in instead.")
     return accounts.create_user(email, name, password, {Role.ADMIN, Role.WRITER, Role.REVIEWER})
-
-
-def _lock_people() -> None:
-    # Two first-run forms sent at once must not both make an admin (SQLite: BEGIN IMMEDIATE
-    # already serialises writers).
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(74731)"))
 
 
 def invite(
@@ -104,26 +96,14 @@ def accept(token: str, name: str, password: str, now: datetime | None = None) ->
     return user
 
 
-def _active_admins() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(User)
-        .join(UserRole)
-        .where(UserRole.role == Role.ADMIN, User.active)
-    )
-
-
 def change_roles(user: User, roles: Iterable[Role], actor: User) -> None:
     """An admin changes someone's roles; never their own admin role, never the last admin's."""
     if not actor.has_role(Role.ADMIN):
         raise PermissionDenied("Only admins change roles.")
     roles = {Role(r) for r in roles}
-    if user.has_role(Role.ADMIN) and Role.ADMIN not in roles:
-        if user.id == actor.id:
-            raise InvalidInput.single("roles", "You cannot remove your own admin role.")
-        if user.active and _active_admins() <= 1:
-            raise InvalidInput.single("roles", LAST_ADMIN)
-    accounts.set_roles(user, roles, actor)
+    if user.has_role(Role.ADMIN) and Role.ADMIN not in roles and user.id == actor.id:
+        raise InvalidInput.single("roles", "You cannot remove your own admin role.")
+    accounts.set_roles(user, roles, actor)  # never the last admin's
 
 
 def change_active(user: User, active: bool, actor: User) -> None:
@@ -132,9 +112,7 @@ def change_active(user: User, active: bool, actor: User) -> None:
         raise PermissionDenied("Only admins deactivate accounts.")
     if not active and user.id == actor.id:
         raise InvalidInput.single("active", "You cannot deactivate your own account.")
-    if not active and user.has_role(Role.ADMIN) and user.active and _active_admins() <= 1:
-        raise InvalidInput.single("active", LAST_ADMIN)
-    accounts.set_active(user, active, actor)
+    accounts.set_active(user, active, actor)  # never the last admin
 
 
 def change_name(user: User, name: str) -> None:

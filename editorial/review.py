@@ -13,6 +13,7 @@ from . import checklist, outbox, reviewing
 from . import operations as ops
 from .errors import Conflict, InvalidInput, PermissionDenied, user_message
 from .extensions import db
+from .forms import db_id
 from .models import Post, Role, utcnow
 from .permissions import post_or_404, role_required
 from .rules import Severity
@@ -202,7 +203,7 @@ def bulk() -> Any:
     if action not in ("claim", "release", "approve"):
         abort(400)
     done, refused = [], []
-    for post_id in request.form.getlist("post", type=int):
+    for post_id in request.form.getlist("post", type=db_id):
         post = db.session.get(Post, post_id)
         if post is None or not ops.can_view(post, current_user):
             continue
@@ -213,13 +214,9 @@ def bulk() -> Any:
                 elif action == "release":
                     reviewing.release(post, current_user)
                 else:
-                    # Approving in bulk approves what was ticked on each post's review page.
-                    ticked = {
-                        c.item.key for c in reviewing.checklist_for(post, current_user) if c.ticked
-                    }
-                    reviewing.approve_post(
-                        post, current_user, ticked, "", post.current_revision.number
-                    )
+                    # Approving in bulk approves what was signed off, item by item, on each
+                    # post's review page for its current revision; anything else needs a look.
+                    reviewing.approve_signed_off(post, current_user)
         except (InvalidInput, Conflict, IllegalTransition, PermissionDenied) as exc:
             refused.append(f"“{post.title}”: {user_message(exc)}")
         else:
@@ -241,9 +238,9 @@ def _publish_at(text: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a time zone past year 1 or 9999
         raise ValueError("Give the time as YYYY-MM-DD HH:MM (UTC).") from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if problem := outbox.schedule_problem(moment):  # the same rule as the API's
         raise ValueError(problem)
     return moment

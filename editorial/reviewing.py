@@ -104,7 +104,11 @@ def checklist_for(post: Post, reviewer: User) -> list[CheckItem]:
 
 
 def sign_off(post: Post, reviewer: User, ticked: set[str]) -> list[CheckItem]:
-    """Record which items are ticked now (those not in ``ticked`` are unticked)."""
+    """Record which items are ticked now, on the current revision (the others are unticked).
+
+    A tick carried over from an earlier revision (its content unchanged) is confirmed on this
+    one: the row then names the revision the reviewer had in front of them.
+    """
     revision = post.current_revision
     for item in checklist.items(revision.content):
         row = db.session.get(Signoff, (post.id, reviewer.id, item.key))
@@ -112,7 +116,7 @@ def sign_off(post: Post, reviewer: User, ticked: set[str]) -> list[CheckItem]:
             if row is None:
                 row = Signoff(post_id=post.id, reviewer_id=reviewer.id, item=item.key)
                 db.session.add(row)
-            if row.fingerprint != item.fingerprint:
+            if row.fingerprint != item.fingerprint or row.revision_id != revision.id:
                 row.fingerprint, row.revision_id, row.signed_at = (
                     item.fingerprint,
                     revision.id,
@@ -147,11 +151,12 @@ def approve_post(
     post: Post,
     reviewer: User,
     ticked: set[str],
-    comment: str = "",
-    revision_number: int | None = None,
+    comment: str,
+    revision_number: int | None,
     publish_at: datetime | None = None,
 ) -> None:
-    """Approve once every checklist item is signed off and no error finding is left."""
+    """Approve the revision the reviewer read (``revision_number``, required) once every
+    checklist item is signed off on it and no error finding is left."""
     items = _start_decision(post, reviewer, ticked, revision_number)
     missing = [i for i in items if not i.ticked]
     if missing:
@@ -171,14 +176,44 @@ def approve_post(
     )
 
 
+def approve_signed_off(post: Post, reviewer: User) -> None:
+    """Approve from the queue: only a post whose every item this reviewer signed off on its
+    current revision (on the review page), so an approval never covers a revision unread."""
+    if not operations.can_review(post, reviewer):
+        raise PermissionDenied(operations._why_not_reviewer(post, reviewer))
+    revision = post.current_revision
+    signed = {
+        s.item: s
+        for s in db.session.scalars(
+            sa.select(Signoff).where(Signoff.post_id == post.id, Signoff.reviewer_id == reviewer.id)
+        )
+    }
+    items = checklist.items(revision.content)
+    unseen = [
+        item
+        for item in items
+        if (row := signed.get(item.key)) is None
+        or row.fingerprint != item.fingerprint
+        or row.revision_id != revision.id
+    ]
+    if unseen:
+        raise Conflict(
+            f"revision {revision.number} needs a look: {len(unseen)} of {len(items)} checklist "
+            f"items {'is' if len(unseen) == 1 else 'are'} not signed off on it. "
+            "Open its review page."
+        )
+    approve_post(post, reviewer, {i.key for i in items}, "", revision.number)
+
+
 def request_changes_post(
     post: Post,
     reviewer: User,
     ticked: set[str],
-    comment: str = "",
-    revision_number: int | None = None,
+    comment: str,
+    revision_number: int | None,
 ) -> None:
-    """Send the post back; needs a comment (here, or left earlier on the post or an entry)."""
+    """Send the post back from the revision the reviewer read (``revision_number``, required);
+    needs a comment (here, or left earlier on the post or an entry)."""
     _start_decision(post, reviewer, ticked, revision_number)
     comment = comment.strip()
     if comment:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -74,8 +74,23 @@ def revoke_token(token: ApiToken, actor: User) -> None:
         record("token.revoked", actor=actor, details={"token": token.id, "name": token.name})
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user a presented token belongs to, or None (unknown, revoked, inactive)."""
+def revoke_all(user: User, actor: User | None) -> int:
+    """Revoke every live token of ``user`` (they are deactivated): how many were live."""
+    live = list_tokens(user)
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    db.session.flush()
+    if live:
+        record(
+            "token.revoked",
+            actor=actor,
+            details={"user": user.email, "tokens": [t.id for t in live], "reason": "deactivated"},
+        )
+    return len(live)
+
+
+def _live_token(token: str) -> ApiToken | None:
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     digest = _digest(token)
@@ -84,8 +99,34 @@ def user_for_token(token: str) -> User | None:
         return None
     if not hmac.compare_digest(row.token_hash, digest):  # pragma: no cover - same by lookup
         return None
+    return row
+
+
+def token_identity(token: str) -> int | None:
+    """The id of the live token presented, or None: what the API's rate limit counts, so that
+    every spelling of one token's header is one count."""
+    row = _live_token(token)
+    return row.id if row is not None else None
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a presented token belongs to, or None (unknown, revoked, inactive)."""
+    row = _live_token(token)
+    if row is None:
+        return None
     now = utcnow()
     # Noted at most every few minutes: not a database write on every request.
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
-        row.last_used_at = now
+        _note_use(row, now)
     return row.user
+
+
+def _note_use(row: ApiToken, now: datetime) -> None:
+    # Written at once, or not at all: a request that only reads must not fail, nor wait, for
+    # a note. On SQLite a read cannot become a write while another request writes (it gets
+    # "database is locked" at once); then a later request notes the use.
+    try:
+        with db.session.begin_nested():
+            row.last_used_at = now
+    except sa.exc.OperationalError:
+        pass

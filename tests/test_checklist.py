@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from conftest import sample
 from editorial.checklist import entry_key, items
 
@@ -24,13 +26,17 @@ def changed_keys(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
     return {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
 
 
-def test_two_post_items_then_two_per_entry_by_rank():
+POST_ITEMS = {"post:bias", "post:criteria", "post:presentation"}
+
+
+def test_three_post_items_then_two_per_entry_by_rank():
     content = sample()
     content["entries"].reverse()  # stored order does not matter: rank does
     checklist = items(content)
     assert [i.key for i in checklist] == [
         "post:bias",
         "post:criteria",
+        "post:presentation",
         "entry:django:criteria",
         "entry:django:pick_else",
         "entry:fastapi:criteria",
@@ -40,19 +46,20 @@ def test_two_post_items_then_two_per_entry_by_rank():
         "entry:litestar:criteria",
         "entry:litestar:pick_else",
     ]
-    assert [(i.entry_rank, i.entry_name) for i in checklist[:3]] == [
+    assert [(i.entry_rank, i.entry_name) for i in checklist[:4]] == [
+        (None, None),
         (None, None),
         (None, None),
         (1, "Django"),
     ]
     assert all(i.label for i in checklist)
-    assert len({i.label for i in checklist}) == 4, "one wording per kind of item"
+    assert len({i.label for i in checklist}) == 5, "one wording per kind of item"
 
 
 def test_entry_key_is_the_name_case_folded_and_trimmed():
     assert entry_key("  Big   Name ") == "big name"
     assert entry_key("Straße") == entry_key("STRASSE")
-    assert items({"entries": [{"rank": 1, "name": "  Hugo  Extended"}]})[2].key == (
+    assert items({"entries": [{"rank": 1, "name": "  Hugo  Extended"}]})[3].key == (
         "entry:hugo extended:criteria"
     )
 
@@ -64,13 +71,14 @@ def test_the_same_content_gives_the_same_fingerprints_whatever_the_key_order():
     assert fingerprints(shuffled) == fingerprints(content)
 
 
-def test_moving_an_entry_keeps_its_fingerprint():
+def test_moving_an_entry_keeps_its_ticks_but_resets_the_post_items():
     before = sample()
     after = copy.deepcopy(before)
     ranks = {e["name"]: e["rank"] for e in after["entries"]}
     entry(after, "Django")["rank"], entry(after, "Flask")["rank"] = ranks["Flask"], ranks["Django"]
-    assert changed_keys(before, after) == set()
-    assert [i.entry_name for i in items(after)][2::2] == ["Flask", "FastAPI", "Django", "Litestar"]
+    # The order is what a ranking claims: whoever vouched for the post vouches for it again.
+    assert changed_keys(before, after) == POST_ITEMS
+    assert [i.entry_name for i in items(after)][3::2] == ["Flask", "FastAPI", "Django", "Litestar"]
 
 
 def test_an_entrys_two_items_vouch_for_the_whole_entry():
@@ -115,7 +123,11 @@ def test_moving_and_editing_an_entry_resets_it():
     after = copy.deepcopy(before)
     entry(after, "Flask")["rank"], entry(after, "Django")["rank"] = 1, 3
     edit_verdict(after)
-    assert changed_keys(before, after) == {"entry:flask:criteria", "entry:flask:pick_else"}
+    assert changed_keys(before, after) == {
+        "entry:flask:criteria",
+        "entry:flask:pick_else",
+        *POST_ITEMS,
+    }
 
 
 def test_changing_the_bias_changes_only_the_bias_item():
@@ -143,13 +155,26 @@ def test_reordering_the_criteria_changes_the_criteria_item():
     assert changed_keys(before, after) == {"post:criteria"}
 
 
-def test_what_no_item_vouches_for_changes_nothing():
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "SPONSORED: Laravel is the best framework"),
+        ("slug", "laravel-wins"),
+        ("summary", "A shorter summary."),
+        ("intro", "A new introduction."),
+        ("correction", "We got the Flask numbers wrong."),
+        ("takeaways", ["Laravel is best."]),
+        ("faq", [{"question": "Why Laravel?", "answer": "Because."}]),
+        ("tags", ["php"]),
+        ("a-field-added-later", "shown to readers"),
+    ],
+)
+def test_everything_a_reader_sees_outside_the_entries_resets_every_post_item(field, value):
     before = sample()
     after = copy.deepcopy(before)
-    after["title"] = "Python web frameworks, ranked again"
-    after["summary"] = "A shorter summary."
-    after["intro"] = "A new introduction."
-    assert changed_keys(before, after) == set()
+    assert after.get(field) != value
+    after[field] = value
+    assert changed_keys(before, after) == POST_ITEMS
 
 
 def test_renaming_an_entry_replaces_its_items():
@@ -161,6 +186,7 @@ def test_renaming_an_entry_replaces_its_items():
         "entry:flask:pick_else",
         "entry:quart:criteria",
         "entry:quart:pick_else",
+        *POST_ITEMS,  # the list of what is ranked changed
     }
     assert "entry:flask:criteria" not in fingerprints(after)
 
@@ -171,11 +197,17 @@ def test_removing_an_entry_drops_its_items_and_leaves_the_others():
     after["entries"] = [e for e in after["entries"] if e["name"] != "FastAPI"]
     for rank, kept in enumerate(after["entries"], start=1):
         kept["rank"] = rank
-    assert changed_keys(before, after) == {"entry:fastapi:criteria", "entry:fastapi:pick_else"}
+    # The others keep their ticks though they moved up; the post items vouch for a new order.
+    assert changed_keys(before, after) == {
+        "entry:fastapi:criteria",
+        "entry:fastapi:pick_else",
+        *POST_ITEMS,
+    }
 
 
 def test_a_post_with_no_entries_still_has_its_post_items():
     assert [i.key for i in items({"bias": "", "criteria": [], "entries": []})] == [
         "post:bias",
         "post:criteria",
+        "post:presentation",
     ]

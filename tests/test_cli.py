@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from conftest import PASSWORD, SAMPLES, sample
-from editorial import accounts, checklist, cli, operations, reviewing
+from editorial import accounts, checklist, cli, operations, reviewing, tokens
 from editorial.interchange import parse_post
 from editorial.models import AuditEvent, Post, Revision, Role, User, db
 from editorial.workflow import PostState
@@ -149,13 +149,13 @@ def test_users_create_rejects_an_unknown_role(app, runner):
 
 def test_users_list_shows_roles_and_status(app, runner, create_user):
     create_user("b@example.com", Role.ADMIN, name="Bea")
-    create_user("a@example.com", Role.WRITER, Role.REVIEWER, name="Al")
+    create_user("a@example.com", Role.ADMIN, Role.WRITER, Role.REVIEWER, name="Al")
     accounts.set_active(accounts.find_user("b@example.com"), False)
     db.session.commit()
     result = _invoke(runner, _users("list"))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "a@example.com\tAl\treviewer,writer\tactive",
+        "a@example.com\tAl\tadmin,reviewer,writer\tactive",
         "b@example.com\tBea\tadmin\tdeactivated",
     ]
 
@@ -189,6 +189,54 @@ def test_users_deactivate_ends_sessions_and_activate_restores(app, runner, creat
     db.session.expire_all()
     assert user.active is True
     assert accounts.authenticate("w@example.com", PASSWORD) == user
+
+
+def test_deactivating_ends_api_tokens_for_good(app, runner, create_user):
+    user = create_user("w@example.com")
+    _, token = tokens.create_token(user, "agent")
+    db.session.commit()
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/posts", headers=bearer).status_code == 200
+
+    assert _invoke(runner, _users("deactivate", "w@example.com")).exit_code == 0
+    assert _invoke(runner, _users("activate", "w@example.com")).exit_code == 0
+    # Active again, the person signs in; the old token stays dead and a new one works.
+    assert accounts.authenticate("w@example.com", PASSWORD) is not None
+    assert api.get("/api/v1/posts", headers=bearer).status_code == 401
+    db.session.expire_all()
+    assert tokens.list_tokens(accounts.find_user("w@example.com")) == []
+    _, fresh_token = tokens.create_token(accounts.find_user("w@example.com"), "agent")
+    db.session.commit()
+    fresh = {"Authorization": f"Bearer {fresh_token}"}
+    assert api.get("/api/v1/posts", headers=fresh).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        _users("deactivate", "a@example.com"),
+        _users("set-roles", "a@example.com", "--role", "writer"),
+    ],
+    ids=["deactivate", "set-roles"],
+)
+def test_the_command_line_never_removes_the_last_admin(app, runner, create_user, args):
+    create_user("a@example.com", Role.ADMIN)
+    create_user("gone@example.com", Role.ADMIN)
+    assert _invoke(runner, _users("deactivate", "gone@example.com")).exit_code == 0
+    events = _count(AuditEvent)
+
+    result = _invoke(runner, args)
+    assert result.exit_code == 1, result.output
+    assert "This is the last admin; make someone else admin first." in result.stderr
+    assert "Traceback" not in result.output
+    db.session.expire_all()
+    admin = accounts.find_user("a@example.com")
+    assert admin.active and admin.roles == {Role.ADMIN}
+    assert _count(AuditEvent) == events
+    # With a second active admin, the same command goes through.
+    assert _invoke(runner, _users("activate", "gone@example.com")).exit_code == 0
+    assert _invoke(runner, args).exit_code == 0
 
 
 @pytest.mark.parametrize(
@@ -341,23 +389,27 @@ def _tick_everything(post_id: int, email: str) -> None:
     db.session.commit()
 
 
+def _approve(post_id: int, reviewer: str) -> list[str]:
+    return ["posts", "approve", str(post_id), "--reviewer", reviewer, "--revision", "1"]
+
+
 def test_a_reviewer_approves_what_they_ticked_in_the_desk(app, runner, in_review):
     _tick_everything(in_review, "rob@example.com")
-    result = _invoke(runner, ["posts", "approve", str(in_review), "--reviewer", "rob@example.com"])
+    result = _invoke(runner, _approve(in_review, "rob@example.com"))
     assert result.exit_code == 0, result.output
     assert "Approved revision 1" in result.stdout
     assert db.session.get(Post, in_review).state == PostState.APPROVED
 
 
 def test_nobody_approves_their_own_post_from_the_command_line(app, runner, in_review):
-    result = _invoke(runner, ["posts", "approve", str(in_review), "--reviewer", "ada@example.com"])
+    result = _invoke(runner, _approve(in_review, "ada@example.com"))
     assert result.exit_code == 1
     assert "Nobody reviews their own post" in result.stderr
     assert db.session.get(Post, in_review).state == PostState.IN_REVIEW
 
 
 def test_approving_needs_the_whole_checklist_ticked(app, runner, in_review):
-    result = _invoke(runner, ["posts", "approve", str(in_review), "--reviewer", "rob@example.com"])
+    result = _invoke(runner, _approve(in_review, "rob@example.com"))
     assert result.exit_code == 1
     assert "Tick every checklist item before approving" in result.stderr
     assert "Traceback" not in result.output
@@ -374,7 +426,7 @@ def test_approving_needs_the_whole_checklist_ticked(app, runner, in_review):
 def test_request_changes_from_the_command_line(
     app, runner, in_review, reviewer, exit_code, state, said
 ):
-    args = ["posts", "request-changes", str(in_review), "--reviewer", reviewer]
+    args = ["posts", "request-changes", str(in_review), "--reviewer", reviewer, "--revision", "1"]
     result = _invoke(runner, [*args, "--comment", "Name a real alternative to Flask."])
     assert result.exit_code == exit_code, result.output
     assert said in result.output

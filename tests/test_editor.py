@@ -802,7 +802,7 @@ def publish(post: Post, reviewer: Any) -> None:
     helper should then call it instead of setting the columns.
     """
     operations.submit_for_review(post, post.author)
-    operations.approve(post, reviewer)
+    operations.approve(post, reviewer, "", post.current_revision.number)
     post.published_revision = post.approved_revision
     db.session.flush()  # the pin must be stored before the state that requires it
     post.state = PostState.PUBLISHED

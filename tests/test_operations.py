@@ -114,12 +114,12 @@ def test_review_round_trip_with_audit_trail(app, create_user, create_post):
     reviewer = create_user("rev@example.com", Role.REVIEWER)
     post = create_post(writer)
     operations.submit_for_review(post, writer)
-    operations.request_changes(post, reviewer, "Name a real alternative for Flask.")
+    operations.request_changes(post, reviewer, "Name a real alternative for Flask.", 1)
     assert post.state == PostState.CHANGES_REQUESTED
     operations.save_revision(post, _edited(post, summary="A sharper summary."), writer)
     assert post.state == PostState.CHANGES_REQUESTED
     operations.submit_for_review(post, writer)
-    operations.approve(post, reviewer, "Good.")
+    operations.approve(post, reviewer, "Good.", 2)
     db.session.commit()
     assert post.state == PostState.APPROVED
     assert post.approved_revision.number == 2
@@ -144,7 +144,7 @@ def test_an_edit_after_approval_withdraws_it(app, create_user, create_post):
     reviewer = create_user("rev@example.com", Role.REVIEWER)
     post = create_post(writer)
     operations.submit_for_review(post, writer)
-    operations.approve(post, reviewer)
+    operations.approve(post, reviewer, "", 1)
     operations.save_revision(post, _edited(post, title="Sneaky edit"), writer)
     db.session.commit()
     assert post.state == PostState.DRAFT
@@ -169,9 +169,9 @@ def test_nobody_decides_on_their_own_post(app, create_user, create_post, roles):
     post = create_post(author)
     operations.submit_for_review(post, author)
     with pytest.raises(PermissionDenied, match="Nobody reviews their own post"):
-        operations.approve(post, author)
+        operations.approve(post, author, "", 1)
     with pytest.raises(PermissionDenied, match="Nobody reviews their own post"):
-        operations.request_changes(post, author, "Looks fine to me")
+        operations.request_changes(post, author, "Looks fine to me", 1)
     assert post.state == PostState.IN_REVIEW
 
 
@@ -180,14 +180,14 @@ def test_writers_and_admins_without_reviewer_role_cannot_decide(app, create_user
     operations.submit_for_review(post, post.author)
     for user in (create_user("w2@example.com"), create_user("adm@example.com", Role.ADMIN)):
         with pytest.raises(PermissionDenied, match="Only reviewers"):
-            operations.approve(post, user)
+            operations.approve(post, user, "", 1)
 
 
 def test_request_changes_needs_a_comment(app, create_user, create_post):
     post = create_post(create_user())
     operations.submit_for_review(post, post.author)
     with pytest.raises(InvalidInput, match="Say what should change"):
-        operations.request_changes(post, create_user("r@example.com", Role.REVIEWER), "  ")
+        operations.request_changes(post, create_user("r@example.com", Role.REVIEWER), "  ", 1)
 
 
 def test_export_then_import_gives_back_the_same_content(app, create_user, create_post):
@@ -216,3 +216,18 @@ def test_a_reviewer_cannot_approve_a_revision_they_did_not_read(app, create_user
     assert post.state == PostState.IN_REVIEW
     operations.approve(post, reviewer, revision_number=2)
     assert post.approved_revision.number == 2
+
+
+def test_every_decision_names_the_revision_it_was_made_on(app, create_user, create_post):
+    writer = create_user()
+    reviewer = create_user("rev@example.com", Role.REVIEWER)
+    post = create_post(writer)
+    operations.submit_for_review(post, writer)
+    for decide in (
+        lambda: operations.approve(post, reviewer, "Good."),
+        lambda: operations.request_changes(post, reviewer, "Say more."),
+    ):
+        with pytest.raises(InvalidInput, match="Name the revision you reviewed") as info:
+            decide()
+        assert [path for path, _ in info.value.problems] == ["revision"]
+    assert post.state == PostState.IN_REVIEW and post.approved_revision is None

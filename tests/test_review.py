@@ -553,15 +553,18 @@ def test_ticks_stay_on_unchanged_entries_when_the_post_comes_back(desk, people):
 
     shown = boxes(page)
     assert set(shown) == set(keys(post))
+    # Flask changed; Django and FastAPI only moved, which resets the post items (the order is
+    # part of what they vouch for) but not the two entries' own.
     changed = {"entry:flask:criteria", "entry:flask:pick_else"}
-    assert {key for key, (ticked, _) in shown.items() if not ticked} == changed
-    assert {key for key, (_, marked) in shown.items() if marked} == changed
+    post_items = {"post:bias", "post:criteria", "post:presentation"}
+    assert {key for key, (ticked, _) in shown.items() if not ticked} == changed | post_items
+    assert {key for key, (_, marked) in shown.items() if marked} == changed | post_items
     assert "Changed since you signed it off" in page
     assert "Changes since the last review (revision 1)" in page
-    # Approving needs just those two boxes ticked again.
+    # Approving needs just those five boxes ticked again.
     still = [key for key, (ticked, _) in shown.items() if ticked]
     response = decide(rhea, post, "approve", items=still)
-    assert problem(response).endswith("2 are not ticked.")
+    assert problem(response).endswith("5 are not ticked.")
     assert decide(rhea, post, "approve").status_code == 302
 
 
@@ -683,13 +686,13 @@ def test_the_command_line_keeps_the_four_eyes_rule(app, people):
     runner = app.test_cli_runner()
     post = submitted(people["ada"])
 
-    approve = ["posts", "approve", str(post.id), "--reviewer", "ada@example.com"]
+    approve = ["posts", "approve", str(post.id), "--reviewer", "ada@example.com", "--revision", "1"]
     result = runner.invoke(args=approve)
     assert result.exit_code != 0
     assert "Nobody reviews their own post" in result.output
     result = runner.invoke(
         args=["posts", "request-changes", str(post.id), "--reviewer", "ada@example.com"]
-        + ["--comment", "Looks fine to me."]
+        + ["--revision", "1", "--comment", "Looks fine to me."]
     )
     assert result.exit_code != 0
     assert "Nobody reviews their own post" in result.output
@@ -697,6 +700,7 @@ def test_the_command_line_keeps_the_four_eyes_rule(app, people):
 
     # Another reviewer decides on what they ticked in the desk: everything, or nothing.
     approve = ["posts", "approve", str(post.id), "--reviewer", "rhea@example.com"]
+    approve += ["--revision", "1"]
     result = runner.invoke(args=approve)
     assert result.exit_code != 0
     assert "Tick every checklist item before approving" in result.output
@@ -733,8 +737,8 @@ def test_bulk_actions_refuse_own_posts_and_approve_complete_checklists(desk, peo
     assert flashes(response.text) == [
         f"Approved: “{ready.title}”.",
         f"Not approved: {own_post}",
-        f"Not approved: “{unticked.title}”: Tick every checklist item before approving; "
-        f"{len(keys(unticked))} are not ticked.",
+        f"Not approved: “{unticked.title}”: revision 1 needs a look: {len(keys(unticked))} of "
+        f"{len(keys(unticked))} checklist items are not signed off on it. Open its review page.",
     ]
     assert [fresh(p).state for p in selected] == [
         PostState.IN_REVIEW,
@@ -742,6 +746,102 @@ def test_bulk_actions_refuse_own_posts_and_approve_complete_checklists(desk, peo
         PostState.IN_REVIEW,
     ]
     assert decisions(own.id) == [] and decisions(unticked.id) == []
+
+
+def sponsored_rewrite(content: dict) -> None:
+    """The probe's rewrite: first and last entries swapped, a new title, summary, intro,
+    takeaways and tags; no entry's own text touched."""
+    ranked = sorted(content["entries"], key=lambda e: e["rank"])
+    ranked[0]["rank"], ranked[-1]["rank"] = ranked[-1]["rank"], ranked[0]["rank"]
+    content["title"] = "SPONSORED: Litestar is the best framework"
+    content["summary"] = "Litestar wins, no contest."
+    content["intro"] = "We were paid to write this."
+    content["takeaways"] = ["Pick Litestar."]
+    content["tags"] = ["sponsored"]
+
+
+def test_bulk_approval_never_covers_a_revision_the_reviewer_did_not_sign_off(desk, people):
+    post = submitted(people["writer"])
+    rhea = desk("rhea")
+    # Rhea ticks every box of revision 1 on its review page.
+    assert decide(rhea, post, "save", headers={"HX-Request": "true"}).status_code == 204
+    # The writer withdraws, reorders, retitles and resubmits: revision 2.
+    operations.withdraw(post, post.author)
+    db.session.commit()
+    revise_and_resubmit(post, sponsored_rewrite)
+    assert post.current_revision.number == 2
+
+    response = rhea.post("/review/bulk", {"post": [post.id], "action": "approve"})
+    page = rhea.get("/review/").get_data(as_text=True)
+    assert response.status_code == 302
+    assert flashes(page) == [
+        f"Not approved: “{post.title}”: revision 2 needs a look: {len(keys(post))} of "
+        f"{len(keys(post))} checklist items are not signed off on it. Open its review page."
+    ]
+    assert fresh(post.id).state == PostState.IN_REVIEW and decisions(post.id) == []
+
+    # On the review page the post items are unticked and the entries' ticks kept (they only
+    # moved); ticking the post items there signs off revision 2, and bulk approval goes through.
+    shown = boxes(rhea.get(f"/review/{post.id}").get_data(as_text=True))
+    assert {k for k, (ticked, _) in shown.items() if not ticked} == {
+        "post:bias",
+        "post:criteria",
+        "post:presentation",
+    }
+    assert decide(rhea, post, "save", headers={"HX-Request": "true"}).status_code == 204
+    rhea.post("/review/bulk", {"post": [post.id], "action": "approve"})
+    assert fresh(post.id).state == PostState.APPROVED
+    assert fresh(post.id).approved_revision.number == 2
+
+
+def test_ticks_carried_over_unchanged_still_need_a_look_before_bulk_approval(desk, people):
+    post = submitted(people["writer"])
+    rhea = desk("rhea")
+    assert decide(rhea, post, "save", headers={"HX-Request": "true"}).status_code == 204
+    operations.withdraw(post, post.author)
+    db.session.commit()
+    revise_and_resubmit(post, longer_flask_verdict)
+    # Every unchanged item still shows its tick, but they were given on revision 1.
+    rhea.post("/review/bulk", {"post": [post.id], "action": "approve"})
+    assert flashes(rhea.get("/review/").get_data(as_text=True)) == [
+        f"Not approved: “{post.title}”: revision 2 needs a look: {len(keys(post))} of "
+        f"{len(keys(post))} checklist items are not signed off on it. Open its review page."
+    ]
+    assert fresh(post.id).state == PostState.IN_REVIEW
+
+
+def test_the_command_line_decides_only_on_the_revision_named(app, people):
+    runner = app.test_cli_runner()
+    post = submitted(people["writer"])
+    reviewing.sign_off(post, people["rhea"], set(keys(post)))
+    db.session.commit()
+    operations.withdraw(post, post.author)
+    db.session.commit()
+    revise_and_resubmit(post, sponsored_rewrite)
+    # The items the rewrite did not touch keep their ticks; the reviewer has read revision 1.
+    reviewing.sign_off(post, people["rhea"], set(keys(post)))
+    db.session.commit()
+
+    approve = ["posts", "approve", str(post.id), "--reviewer", "rhea@example.com"]
+    result = runner.invoke(args=approve)
+    assert result.exit_code == 2 and "--revision" in result.output
+    result = runner.invoke(args=[*approve, "--revision", "1"])
+    assert result.exit_code == 1
+    assert "revision 2 is now current, you reviewed revision 1" in result.output
+    assert fresh(post.id).state == PostState.IN_REVIEW and decisions(post.id) == []
+    result = runner.invoke(args=[*approve, "--revision", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Approved revision 2" in result.output
+
+
+def test_a_decision_from_the_review_page_must_name_its_revision(desk, people):
+    post = submitted(people["writer"])
+    rhea = desk("rhea")
+    data = {"action": "approve", "item": keys(post), "comment": ""}
+    response = rhea.post(f"/review/{post.id}/decide", data)
+    assert response.status_code == 422
+    assert "Name the revision you reviewed" in problem(response)
+    assert fresh(post.id).state == PostState.IN_REVIEW
 
 
 @pytest.fixture

@@ -51,7 +51,8 @@ def test_reviewer_claims_ticks_every_box_and_approves(page, in_review, live_app)
     expect(page.get_by_text("You are reviewing this post until")).to_have_count(2)  # flash, notice
 
     boxes = page.locator("input.check-item")
-    expect(boxes).to_have_count(10)  # the bias, the criteria, and two for each of 4 entries
+    # The bias, the criteria, the presentation, and two for each of 4 entries.
+    expect(boxes).to_have_count(11)
     for box in boxes.all():
         with page.expect_response(lambda r: r.url.endswith("/decide") and r.status == 204):
             box.check()  # each tick is stored as it is made

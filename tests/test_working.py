@@ -139,7 +139,7 @@ def test_a_post_in_review_takes_no_autosave(app, writer, post):
 def test_a_post_sent_back_with_changes_requested_takes_autosaves(app, writer, post, create_user):
     reviewer = create_user("reviewer@example.com", Role.REVIEWER)
     operations.submit_for_review(post, writer)
-    operations.request_changes(post, reviewer, "Say more about Litestar.")
+    operations.request_changes(post, reviewer, "Say more about Litestar.", 1)
     db.session.commit()
     assert autosave(post, fields("Changes."), writer, 1, working_version=0).version == 1
 
