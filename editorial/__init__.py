@@ -41,6 +41,7 @@ def create_app(
     from .celery_app import celery_init_app
     from .config import from_environment
     from .extensions import csrf, db, login_manager, migrate
+    from .forms import IdConverter
     from .models import utcnow
     from .site import tag_slug
 
@@ -53,6 +54,8 @@ def create_app(
     app.config.from_mapping(from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    # Before any route: an id past what a database holds matches no route (a 404).
+    app.url_map.converters["int"] = IdConverter
 
     if proxies := app.config.get("TRUSTED_PROXIES"):
         # Behind N reverse proxies: trust their X-Forwarded-* so client addresses, the scheme

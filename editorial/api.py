@@ -104,7 +104,10 @@ def _user() -> User:
 
 
 def _body() -> Any:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # arrays or objects nested past what the JSON parser follows
+        raise _Refused(problem(400, "The body is nested too deeply to read as JSON.")) from None
     if data is None:
         raise _Refused(problem(400, "The body is not valid JSON."))
     return data

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from . import reviewing
 from .errors import InvalidInput, PermissionDenied, user_message
 from .extensions import db
+from .forms import db_id
 from .models import Comment, Post
 from .security import safe_next
 
@@ -32,7 +33,7 @@ def add(post_id: int) -> Any:
     if not reviewing.can_comment(post, current_user):
         abort(403)
     parent = None
-    if parent_id := request.form.get("parent", type=int):
+    if parent_id := request.form.get("parent", type=db_id):
         parent = db.get_or_404(Comment, parent_id)
     try:
         reviewing.add_comment(

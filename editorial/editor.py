@@ -22,6 +22,7 @@ from . import reviewing, rules
 from .diff import diff_posts
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
+from .forms import db_id
 from .interchange import (
     CriterionDecl,
     CriterionNote,
@@ -323,7 +324,7 @@ def rows() -> Any:
     """Add, remove or move a row (htmx): the rows part of the editor, re-rendered."""
     form = PostForm()
     data, focus = apply_op(post_data(form), request.form.get("op", ""))
-    post = db.session.get(Post, request.form.get("post_id", type=int) or 0)
+    post = db.session.get(Post, request.form.get("post_id", type=db_id) or 0)
     threads = reviewing.threads(post) if post and ops.can_edit(post, current_user) else []
     return render_template(
         "desk/_editor_rows.html", form=build_form(data), focus=focus, threads=threads

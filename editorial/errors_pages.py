@@ -18,6 +18,21 @@ MESSAGES = {
 }
 
 
+class Refusal(HTTPException):
+    """An error answer with a message written for the person who sent the request: shown as
+    it is, where other errors of the same code get the generic message above."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _message(error: HTTPException) -> str:
+    if isinstance(error, Refusal):
+        return error.description or ""
+    return MESSAGES.get(error.code or 500, error.description or "Something went wrong.")
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -29,10 +44,9 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):  # the agent API answers in problem details
             from .api import problem
 
-            return problem(error.code or 500, MESSAGES.get(error.code or 500, error.description))
+            return problem(error.code or 500, _message(error))
         code = error.code or 500
-        message = MESSAGES.get(code, error.description or "Something went wrong.")
-        return render_template("error.html", code=code, message=message), code
+        return render_template("error.html", code=code, message=_message(error)), code
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Any:

@@ -12,7 +12,7 @@ from . import operations as ops
 from .diff import diff_posts
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
-from .forms import EmptyForm
+from .forms import EmptyForm, db_id
 from .models import AuditEvent, Post, Revision, Role
 from .outbox import latest_job
 from .permissions import post_or_404, role_required
@@ -121,8 +121,8 @@ def preview(post_id: int, number: int) -> str:
 def diff(post_id: int) -> str:
     post = _viewable(post_id)
     last = post.current_revision.number
-    old_number = request.args.get("from", type=int) or max(last - 1, 1)
-    new_number = request.args.get("to", type=int) or last
+    old_number = request.args.get("from", type=db_id) or max(last - 1, 1)
+    new_number = request.args.get("to", type=db_id) or last
     old, new = _revision(post, old_number), _revision(post, new_number)
     return render_template(
         "desk/diff.html",
@@ -149,7 +149,7 @@ def restore(post_id: int, number: int) -> Any:
             "error",
         )
         return redirect(url_for("history.index", post_id=post.id))
-    base = request.form.get("base_revision", type=int) or 0  # missing: stale, not trusted
+    base = request.form.get("base_revision", type=db_id) or 0  # missing: stale, not trusted
     try:
         revision = ops.restore_revision(post, number, current_user, base_revision=base)
         db.session.commit()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .extensions import db
+from .forms import db_id
 from .models import Notification
 from .notify import mark_all_read, unread_count
 
@@ -22,6 +23,8 @@ def index() -> str:
         sa.select(Notification)
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
+        page=min(request.args.get("page", 1, type=db_id), 10**9),
         per_page=50,
         error_out=False,
     )

@@ -12,11 +12,12 @@ import re
 import secrets
 from typing import Any
 
-from flask_wtf import FlaskForm
 from slugify import slugify
 from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from .errors_pages import Refusal
+from .forms import TextForm
 from .interchange import LIMITS, _check_url
 
 __all__ = ["PostForm", "apply_op", "blank_data", "build_form", "content_data", "to_content"]
@@ -32,6 +33,19 @@ ROWS = {
     "faq": LIMITS["faq"],
 }
 ENTRY_TEXT = ("name", "url", "best_for", "verdict", "pick_else")
+# Notes in one entry: one per declared criterion, and an import's notes on criteria the post
+# does not declare beside them (for the rules to point out).
+NOTES = 2 * LIMITS["criteria"]
+# The most fields a whole post sends (every list full), with room for the buttons.
+MAX_FIELDS = (
+    100
+    + 3 * ROWS["criteria"]
+    + ROWS["takeaways"]
+    + 2 * ROWS["faq"]
+    + ROWS["entries"] * (len(ENTRY_TEXT) + 3 * NOTES)
+)
+_ROW_NAMES = {"criteria": "criteria", "entries": "entries", "takeaways": "takeaways",
+              "faq": "questions"}  # fmt: skip
 _OP = re.compile(r"(add|remove|up|down)-(criteria|entries|takeaways|faq)(?:-(\d+))?")
 
 
@@ -82,7 +96,7 @@ class FaqForm(Form):
     answer = _markdown("Answer")
 
 
-class PostForm(FlaskForm):
+class PostForm(TextForm):
     base_revision = HiddenField()
     working_version = HiddenField()
     title = StringField("Title", [_at_most(LIMITS["title"])])
@@ -91,11 +105,17 @@ class PostForm(FlaskForm):
     bias = _markdown("Your bias: what you use, sell, are paid by or were given")
     intro = _markdown("Introduction")
     correction = _markdown("Correction note: what changed and why")
-    criteria = FieldList(FormField(CriterionForm))
-    entries = FieldList(FormField(EntryForm))
-    takeaways = FieldList(TextAreaField("Takeaway", [_at_most(TAKEAWAY)]))
-    faq = FieldList(FormField(FaqForm))
+    criteria = FieldList(FormField(CriterionForm), max_entries=ROWS["criteria"])
+    entries = FieldList(FormField(EntryForm), max_entries=ROWS["entries"])
+    takeaways = FieldList(
+        TextAreaField("Takeaway", [_at_most(TAKEAWAY)]), max_entries=ROWS["takeaways"]
+    )
+    faq = FieldList(FormField(FaqForm), max_entries=ROWS["faq"])
     tags = StringField("Tags, separated by commas")
+
+    def check_sent(self, formdata: Any) -> None:
+        if problem := oversized(formdata):
+            raise Refusal(413, problem)
 
     def validate_tags(self, field: Any) -> None:
         tags = _split_tags(field.data)
@@ -112,6 +132,40 @@ class PostForm(FlaskForm):
                 field.errors.append(f"At most {limit}; this has {len(field.entries)}.")
                 ok = False
         return ok
+
+
+def oversized(formdata: Any) -> str | None:
+    """Why a post's form must not be read (more rows or fields than a post holds), or None.
+
+    WTForms finds each list's rows by reading every field name, and every entry's notes the
+    same way, so a form of thousands of rows takes it seconds to minutes. This looks at each
+    name once, the way FieldList does (the list's name, one character, the row number), so
+    that no row WTForms would read goes unchecked.
+    """
+    for name in formdata:
+        for kind, limit in ROWS.items():
+            row = _row(name, kind)
+            if row is None:
+                continue
+            if row >= limit:
+                return f"A post holds at most {limit} {_ROW_NAMES[kind]}; this form sends more."
+            if kind == "entries" and (_row(name, f"entries-{row}-criteria") or 0) >= NOTES:
+                return f"An entry holds at most {NOTES} criterion notes; this form sends more."
+    if len(formdata) > MAX_FIELDS:
+        return f"A post has at most {MAX_FIELDS:,} fields; this form sends {len(formdata):,}."
+    return None
+
+
+def _row(name: str, prefix: str) -> int | None:
+    """The row of the list ``prefix`` that FieldList reads ``name`` into, if any."""
+    if not name.startswith(prefix):
+        return None
+    number = name[len(prefix) + 1 :].split("-", 1)[0]
+    if not number.isdigit():
+        return None
+    # Other digits than 0-9 (which int() may not read) and numbers of many digits are past
+    # every limit.
+    return int(number) if number.isascii() and len(number) <= 6 else 10**6
 
 
 def _split_tags(text: str | None) -> list[str]:

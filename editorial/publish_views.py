@@ -11,6 +11,7 @@ from . import operations as ops
 from . import outbox
 from .errors import Conflict, PermissionDenied
 from .extensions import db
+from .forms import db_id
 from .models import Post, PublishJob, Role
 from .permissions import post_or_404, role_required
 
@@ -35,7 +36,7 @@ def status(post_id: int) -> str:
 @signed_in
 def retry(post_id: int) -> Any:
     post = _viewable(post_id)
-    job = db.get_or_404(PublishJob, request.form.get("job", type=int) or 0)
+    job = db.get_or_404(PublishJob, request.form.get("job", type=db_id) or 0)
     if job.post_id != post.id:
         abort(404)
     try:
