@@ -6,12 +6,12 @@ details with the field path of each problem. No CSRF: no cookies are read here.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -22,7 +22,7 @@ from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import csrf, db
 from .interchange import RankingPost, json_schema, parse_post
 from .models import JobStatus, Post, Role, User
-from .tokens import user_for_token
+from .tokens import token_identity, user_for_token
 from .workflow import IllegalTransition, PostState
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -331,16 +331,20 @@ def _paths(exc: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
-def _token_key() -> str:
-    # Per token (not per address): an agent's limit follows its token wherever it runs.
-    header = request.headers.get("Authorization", "")
-    return "token:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+def _rate_limit_key() -> str:
+    """Per token (not per address): an agent's limit follows its token wherever it runs. Counted
+    on the token's identity as authentication resolves it, never on the header's text (every
+    spelling of one token is one count); without a valid token, per client address."""
+    # This runs before authenticate(), so it reads the header the same way.
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    identity = token_identity(token.strip()) if scheme.lower() == "bearer" else None
+    return f"token:{identity}" if identity is not None else "address:" + get_remote_address()
 
 
 def init_app(app: Flask) -> None:
     """Register the API with its per-token rate limit (429 with Retry-After)."""
     limiter = Limiter(
-        _token_key,
+        _rate_limit_key,
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         key_prefix=app.config["RATELIMIT_KEY_PREFIX"] + "-api",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -10,6 +14,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,9 +24,12 @@ from flask import (
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse_many
 from werkzeug import Response
+from werkzeug.exceptions import TooManyRequests
 
-from . import accounts, people, sessions
+# Importing limiter_storage registers the embedded sqlite:// throttle storage with limits.
+from . import accounts, limiter_storage, people, sessions  # noqa: F401
 from .extensions import db, login_manager
 from .forms import EmptyForm, LoginForm
 from .models import User
@@ -50,16 +58,74 @@ def sign_in(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
-def _email_key() -> str:
-    return "login-email:" + request.form.get("email", "").strip().lower()
+def _account() -> str:
+    """The e-mail address as ``accounts.find_user`` reads it, so no respelling escapes its count.
+    No account has one over 254 characters; a huge one must not make a huge key."""
+    email = request.form.get("email", "").strip().lower()
+    return email if len(email) <= 254 else hashlib.sha256(email.encode()).hexdigest()
 
 
 def _failed_sign_in(response: Response) -> bool:
     return response.status_code != 302
 
 
+class AccountThrottle:
+    """Failed sign-ins per account. Over its limit, an account refuses only the client addresses
+    that have failed for it in that time: a guesser slows down to one guess per new address, and
+    cannot lock the person out, who signs in from an address of their own."""
+
+    def __init__(self, limiter: Limiter, limit: str, prefix: str):
+        self.limiter, self.items, self.prefix = limiter, parse_many(limit), prefix
+
+    def _keys(self) -> tuple[list[str], list[str]]:
+        account = _account()
+        return (
+            [self.prefix, "login-email", account],
+            [self.prefix, "login-pair", get_remote_address(), account],
+        )
+
+    def refuses(self) -> bool:
+        account, pair = self._keys()
+        counts = self.limiter.limiter  # the in-memory fallback while the storage is down
+        if all(counts.test(item, *account) for item in self.items):
+            return False
+        return any(
+            counts.get_window_stats(item, *pair).remaining < item.amount for item in self.items
+        )
+
+    def count_failure(self) -> None:
+        account, pair = self._keys()
+        counts = self.limiter.limiter
+        for item in self.items:
+            counts.hit(item, *account)
+            counts.hit(item, *pair)
+
+    def __call__(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def throttled(*args: Any, **kwargs: Any) -> Response:
+            if request.method != "POST":
+                return make_response(view(*args, **kwargs))
+            if self._safely(self.refuses):
+                raise TooManyRequests()
+            response = make_response(view(*args, **kwargs))
+            if _failed_sign_in(response):
+                self._safely(self.count_failure)
+            return response
+
+        return throttled
+
+    @staticmethod
+    def _safely(step: Callable[[], bool | None]) -> bool | None:
+        # A storage outage must not stop everyone signing in (the per-address limit still counts).
+        try:
+            return step()
+        except Exception:
+            current_app.logger.exception("The sign-in throttle's storage failed")
+            return False
+
+
 def throttle_login(app: Flask) -> None:
-    """Limit sign-in attempts per client address and per e-mail address."""
+    """Limit failed sign-ins per client address and per account (see AccountThrottle)."""
     # One Limiter per app: Flask-Limiter keeps its storage and key prefix on the instance.
     limiter = Limiter(
         get_remote_address,
@@ -71,12 +137,13 @@ def throttle_login(app: Flask) -> None:
         swallow_errors=True,
     )
     limit = app.config["LOGIN_RATE_LIMIT"]
-    view = app.view_functions["auth.login"]
+    view = AccountThrottle(limiter, limit, app.config["RATELIMIT_KEY_PREFIX"])(
+        app.view_functions["auth.login"]
+    )
     # Only failed attempts count, so signing in now and then never locks anyone out.
-    for key_func in (_email_key, get_remote_address):
-        view = limiter.limit(
-            limit, methods=["POST"], key_func=key_func, deduct_when=_failed_sign_in
-        )(view)
+    view = limiter.limit(
+        limit, methods=["POST"], key_func=get_remote_address, deduct_when=_failed_sign_in
+    )(view)
     app.view_functions["auth.login"] = view
 
 

@@ -85,8 +85,7 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
 
 
 def _require_services(env: Mapping[str, str], redis_url: str | None) -> None:
-    # The embedded defaults are per machine and per process; several web processes and
-    # workers need shared ones.
+    # The embedded defaults are per machine; several machines need shared services.
     missing = []
     if not (env.get("CELERY_BROKER_URL") or redis_url):
         missing.append("CELERY_BROKER_URL (or REDIS_URL)")
@@ -127,7 +126,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SITE_TITLE": env.get("SITE_TITLE", "Honest Rankings"),
         # Absolute, but not resolved: after a rebuild SITE_DIR is a symlink to the newest build.
         "SITE_DIR": os.path.abspath(site_dir),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        # The embedded default is a SQLite file that every process on this machine shares
+        # (editorial/limiter_storage.py); several machines need Redis.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or f"sqlite:///{os.path.abspath(instance / 'throttle.sqlite3')}",
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "editorial"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "SESSION_COOKIE_SECURE": production,
