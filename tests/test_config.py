@@ -37,7 +37,8 @@ def test_embedded_defaults_live_in_the_instance_folder(tmp_path):
     for folder in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         assert options[folder].startswith(str(tmp_path / "broker"))
     assert config["SITE_DIR"] == str(tmp_path / "site")
-    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    # Shared by every process on the machine: two gunicorn workers count one limit.
+    assert config["RATELIMIT_STORAGE_URI"] == f"sqlite:///{tmp_path / 'throttle.sqlite3'}"
     assert config["SESSION_COOKIE_SECURE"] is False
 
 
