@@ -18,7 +18,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from . import operations as ops
-from . import reviewing, rules
+from . import reads_only, reviewing, rules
 from .diff import diff_posts
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import db
@@ -319,6 +319,7 @@ def _wants_json() -> bool:
 
 
 @bp.post("/rows")
+@reads_only
 @writer_only
 def rows() -> Any:
     """Add, remove or move a row (htmx): the rows part of the editor, re-rendered."""
@@ -332,6 +333,7 @@ def rows() -> Any:
 
 
 @bp.post("/check")
+@reads_only
 @writer_only
 def check() -> Any:
     """The rules' findings for the editor's unsaved fields (htmx, while the writer types)."""
@@ -340,6 +342,7 @@ def check() -> Any:
 
 
 @bp.post("/preview")
+@reads_only
 @writer_only
 def preview() -> Any:
     """The unsaved post as the public site would show it."""
