@@ -1,5 +1,6 @@
-// The editor's small behaviours on top of htmx: autosave, the unsaved-changes warning,
-// criterion names that follow renames, and finding links that move the focus.
+// The editor's small behaviours on top of htmx: autosave, one save per press of Save or
+// Submit, the unsaved-changes warning, criterion names that follow renames, and finding links
+// that move the focus.
 // Everything here is an enhancement: without JavaScript the form still saves, and its
 // add/remove/move buttons submit the form and come back with the rows changed.
 (function () {
@@ -81,22 +82,60 @@
     }
   }
 
+  // Only "input": every edit fires it. A "change" comes again when the field loses the focus,
+  // as on the press of Save: calling that unsaved would change the status line under the
+  // pointer, the bar would wrap anew and the button move away before the click ends.
   form.addEventListener("input", changed);
-  form.addEventListener("change", changed);
+
+  // Save, and Save and submit. The form is sent by this script, once, after the autosave
+  // under way (if any) has finished: the save must carry the working-copy version that
+  // autosave produced, or it would look like a conflict with itself. The click is kept as
+  // the name and value of its button, never as the button: the findings replace the submit
+  // button whenever they come back. A second click while the save waits (a double click)
+  // only changes which button it carries.
+  const pressed = document.createElement("input");
+  pressed.type = "hidden";
+  let sending = false;
   form.addEventListener("submit", (event) => {
-    if (event.submitter && event.submitter.formTarget === "_blank") return;  // Preview
+    const button = event.submitter;
+    if (button && button.formTarget === "_blank") return;  // Preview
+    event.preventDefault();
+    pressed.name = button ? button.name : "";
+    pressed.value = button ? button.value : "";
+    if (sending) return;
+    sending = true;
     paused = true;
     clearTimeout(timer);
-    if (saving) {
-      // Let the autosave under way finish first: the save must carry the working-copy
-      // version it produced, or it would look like a conflict with itself.
-      event.preventDefault();
-      const submitter = event.submitter;
-      saving.then(() => form.requestSubmit(submitter));
-      return;
-    }
-    dirty = false;
+    say("Saving…");
+    Promise.resolve(saving).catch(() => {}).then(() => {
+      clearTimeout(timer);  // an autosave that failed may have planned another
+      if (pressed.name) form.append(pressed); else pressed.remove();
+      dirty = false;
+      form.submit();
+    });
   });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) { sending = false; paused = false; pressed.remove(); }  // came back
+  });
+
+  // The findings disable Submit while they list errors, and may be a moment behind the text.
+  // A disabled button swallows the click without a word, so with this script the button only
+  // looks and reads disabled: a click on it saves, and the desk says what blocks the review
+  // (or submits, if the findings were behind).
+  function unblock() {
+    const button = document.getElementById("submit-button");
+    if (!button || !button.disabled) return;
+    button.disabled = false;
+    button.setAttribute("aria-disabled", "true");
+  }
+  unblock();
+  document.body.addEventListener("htmx:oobAfterSwap", unblock);
+  document.body.addEventListener("htmx:afterSwap", unblock);
+  // Drawn as Pico draws a disabled button. (A style attribute would break the CSP whenever
+  // htmx carries it over to the next button; this rule could live in desk.css.)
+  const dim = new CSSStyleSheet();
+  dim.replaceSync("#submit-button[aria-disabled=true] { opacity: .5; }");
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, dim];
 
   window.addEventListener("beforeunload", (event) => {
     if (dirty) {
