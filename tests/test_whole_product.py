@@ -125,7 +125,8 @@ def test_write_review_publish_and_read_the_feeds(page, desk, shots):
     page.get_by_role("button", name="Claim it").click()
     expect(page.get_by_text("You are reviewing this post until").first).to_be_visible()
     boxes = page.locator("input.check-item")
-    expect(boxes).to_have_count(8)  # the bias, the criteria, and two for each of 3 entries
+    # The bias, the criteria, the presentation, and two for each of 3 entries.
+    expect(boxes).to_have_count(9)
     for box in boxes.all():
         with page.expect_response(lambda r: r.url.endswith("/decide") and r.status == 204):
             box.check()
