@@ -131,11 +131,7 @@
   unblock();
   document.body.addEventListener("htmx:oobAfterSwap", unblock);
   document.body.addEventListener("htmx:afterSwap", unblock);
-  // Drawn as Pico draws a disabled button. (A style attribute would break the CSP whenever
-  // htmx carries it over to the next button; this rule could live in desk.css.)
-  const dim = new CSSStyleSheet();
-  dim.replaceSync("#submit-button[aria-disabled=true] { opacity: .5; }");
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, dim];
+  // desk.css draws it as Pico draws a disabled button.
 
   window.addEventListener("beforeunload", (event) => {
     if (dirty) {
