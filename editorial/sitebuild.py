@@ -1,9 +1,10 @@
 """Building the static site from the database: pages, indexes, tag pages, feeds, sitemaps.
 
 Everything is rendered from the database, never appended to, and every file lands by
-write-temp + ``os.replace`` (unchanged files are not rewritten at all). Publishing one post
-rewrites its page, the home page, the one archive page and the tag pages it sits on, the
-feeds and one sitemap chunk: the work does not grow with the number of posts on the site.
+write-temp + ``os.replace`` (unchanged files are not rewritten at all); a temporary file left
+by a job killed mid-write is removed by the next job that writes into its folder. Publishing
+one post rewrites its page, the home page, the one archive page and the tag pages it sits on,
+the feeds and one sitemap chunk: the work does not grow with the number of posts on the site.
 
 Layout of SITE_DIR: ``index.html`` (newest posts), ``page/<n>/`` (archive pages, numbered from
 the oldest so that they never shift when a post is added), ``posts/<slug>/``, ``tags/<slug>/``
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 import threading
 import traceback
@@ -55,8 +57,39 @@ class Changes:
     seqs: set[int] = field(default_factory=set)
 
 
+# write_file's temporary names: ".<name>.<uuid4 hex>.tmp".
+_TEMPORARY = re.compile(r"\.[^/]+\.[0-9a-f]{32}\.tmp")
+_TIDIED: ContextVar[set[Path] | None] = ContextVar("site_tidied", default=None)
+
+
+@contextmanager
+def _tidying() -> Iterator[None]:
+    """While a job writes (holding the site lock, so no other job is writing), each folder it
+    writes into is first cleared of the temporary files a killed job left there."""
+    token = _TIDIED.set(set())
+    try:
+        yield
+    finally:
+        _TIDIED.reset(token)
+
+
+def _tidy(directory: Path) -> None:
+    tidied = _TIDIED.get()
+    if tidied is None or directory in tidied:
+        return
+    tidied.add(directory)
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+
+
 def write_file(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` atomically; leave an identical file alone. True if written."""
+    _tidy(path.parent)
     try:
         if path.read_bytes() == data:
             return False
@@ -353,14 +386,15 @@ def live_tags(post: Post) -> dict[str, str]:
 
 def write_changes(post: Post, changes: Changes) -> None:
     """Write what a job changed: a new page before anything links to it, and a retracted
-    post out of every list before its page becomes the notice."""
-    if post.published_revision_id is not None:
-        write_post(post)
-        write_indexes(changes)
-    else:
-        write_indexes(changes)
-        if post.public_slug:
+    post out of every list before its page becomes the notice. The caller holds the site lock."""
+    with _tidying():
+        if post.published_revision_id is not None:
             write_post(post)
+            write_indexes(changes)
+        else:
+            write_indexes(changes)
+            if post.public_slug:
+                write_post(post)
 
 
 # --- the full rebuild -------------------------------------------------------------------------
