@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from flask import Flask
+
+from .extensions import db
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -14,8 +17,17 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    def forget_parent_connections(**_: object) -> None:
+        # A pool process forked from a worker that has used the database (its sweep at start)
+        # must not share the parent's connections: it drops them unclosed and opens its own.
+        with app.app_context():
+            db.engine.dispose(close=False)
+
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
+    # The signal holds its receivers weakly (tests make many apps); the app keeps this one.
+    app.extensions["celery_process_init"] = forget_parent_connections
+    worker_process_init.connect(forget_parent_connections)
     app.extensions["celery"] = celery_app
     return celery_app

@@ -54,10 +54,11 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        # The outbox's safety net: re-send publish jobs that stayed pending or running too long
-        # (run by `celery worker -B`, or a separate `celery beat`; duplicates are harmless).
+        # The outbox's safety net: re-send publish jobs that stayed pending too long, or whose
+        # worker is gone (run by `celery worker -B`, or a separate `celery beat`; duplicates are
+        # harmless). Often, so that a job left by a dead worker goes out again in seconds.
         "beat_schedule": {
-            "sweep-publish-outbox": {"task": "editorial.publisher.sweep", "schedule": 30.0},
+            "sweep-publish-outbox": {"task": "editorial.publisher.sweep", "schedule": 5.0},
             "prune-sessions": {
                 "task": "editorial.housekeeping.prune_sessions",
                 "schedule": 24 * 3600.0,
@@ -80,6 +81,9 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
         "processed_folder": str(queue / "processed"),
         "control_folder": str(queue / "control"),
         "store_processed": False,
+        # How often an idle worker looks in the folder (kombu's default, 1 s, is the delay
+        # before each job is picked up); listing a small folder costs next to nothing.
+        "polling_interval": 0.05,
     }
     return settings
 

@@ -396,7 +396,9 @@ class PublishJob(db.Model):
     """The outbox: one row per publish or retract, written with the decision that asks for it.
 
     The worker is told about it after the commit; a periodic sweep re-sends any row that stayed
-    pending or running too long, so a broker or worker outage delays a job but never loses it.
+    pending too long, or whose worker is gone, so a broker or worker outage delays a job but
+    never loses it. A running job names its worker (``host:pid``) and is held by it until
+    ``held_until``, which the worker's heartbeat keeps pushing forward.
     """
 
     __tablename__ = "publish_job"
@@ -406,6 +408,10 @@ class PublishJob(db.Model):
             "action = 'retract' OR revision_id IS NOT NULL", name="publish_has_revision"
         ),
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.CheckConstraint(
+            "status <> 'running' OR (worker IS NOT NULL AND held_until IS NOT NULL)",
+            name="running_has_worker",
+        ),
         sa.Index("ix_publish_job_status_not_before", "status", "not_before"),
     )
 
@@ -423,6 +429,9 @@ class PublishJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who runs it ("host:pid"), and until when that worker holds it without a heartbeat.
+    worker: Mapped[str | None] = mapped_column(sa.String(255))
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     post: Mapped[Post] = relationship()
     revision: Mapped[Revision | None] = relationship()

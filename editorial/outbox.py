@@ -1,13 +1,22 @@
 """The publishing outbox: jobs written with the decision that asks for them. Verbs flush.
 
 A job row is added in the same transaction as the approval (or retraction); the worker is
-told after the commit (an ``after_commit`` hook), and ``due_jobs`` lets a periodic sweep
-re-send what stayed pending or running too long. So a broker or worker outage delays a
-publication but never loses it, and nothing is sent for a decision that was rolled back.
+told after the commit (an ``after_commit`` hook), and ``resend_due`` lets a periodic sweep
+re-send what stayed pending too long or was left running by a worker that is gone. So a
+broker or worker outage delays a publication but never loses it, and nothing is sent for a
+decision that was rolled back.
+
+A running job names its worker (``host:pid``) and is held by it until ``held_until``; the
+worker's heartbeat pushes that forward every ``HEARTBEAT`` seconds. A worker is gone when its
+hold runs out, or at once when it ran on this host and its process has ended (a restarted
+worker sweeps as it starts). Sending a job again while its worker was only slow is harmless:
+jobs take turns on the site lock, and the second finds the job done.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -19,9 +28,11 @@ from .errors import Conflict, PermissionDenied
 from .models import JobStatus, Post, PublishJob, Revision, Role, User, db, utcnow
 
 _TO_SEND = "editorial.jobs_to_send"
-# A job still pending this long after it was due, or running this long, is sent again.
+# A job still pending this long after it was due (or after it was last sent) is sent again.
 STALE_PENDING = timedelta(seconds=30)
-STALE_RUNNING = timedelta(minutes=5)
+# A running job's worker beats every HEARTBEAT seconds; each beat holds the job for HOLD more.
+HEARTBEAT = 2.0
+HOLD = timedelta(seconds=10)
 
 
 SCHEDULE_AHEAD = timedelta(days=366)
@@ -118,29 +129,103 @@ def retry(job: PublishJob, actor: User) -> None:
 
 
 def due_jobs(now: datetime | None = None) -> list[int]:
-    """Jobs to (re)send: due and pending for a while, or running for too long."""
+    """Pending jobs to (re)send: due, and untouched for a while."""
     now = now or utcnow()
     return list(
         db.session.scalars(
             sa.select(PublishJob.id)
             .where(
-                sa.or_(
-                    sa.and_(
-                        PublishJob.status == JobStatus.PENDING,
-                        PublishJob.not_before <= now,
-                        # Untouched for a while: a send lost to a broker outage, or a
-                        # scheduled job that has just come due (the sweep touches what it sends).
-                        PublishJob.updated_at <= now - STALE_PENDING,
-                    ),
-                    sa.and_(
-                        PublishJob.status == JobStatus.RUNNING,
-                        PublishJob.updated_at <= now - STALE_RUNNING,
-                    ),
-                )
+                PublishJob.status == JobStatus.PENDING,
+                PublishJob.not_before <= now,
+                # Untouched for a while: a send lost to a broker outage, a scheduled job that
+                # has just come due, or one whose worker is gone and that no worker has taken
+                # yet (the sweep touches what it sends).
+                PublishJob.updated_at <= now - STALE_PENDING,
             )
             .order_by(PublishJob.id)
         )
     )
+
+
+def this_worker() -> str:
+    """This process as a job's worker: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_ended(worker: str) -> bool:
+    """True when ``worker`` ran on this host and its process has ended. Another host's
+    worker is never judged here: its hold running out tells."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) <= 0:
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: another user's process, so alive
+        return False
+    return False
+
+
+def release_lost(now: datetime | None = None) -> list[int]:
+    """Put back to pending the running jobs whose worker is gone: its hold ran out with no
+    heartbeat, or its process on this host has ended. The reason is kept for the desk."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(PublishJob.id, PublishJob.worker, PublishJob.held_until)
+        .where(
+            PublishJob.status == JobStatus.RUNNING,
+            sa.or_(
+                PublishJob.held_until <= now,
+                PublishJob.worker.startswith(f"{socket.gethostname()}:", autoescape=True),
+            ),
+        )
+        .order_by(PublishJob.id)
+    ).all()
+    released = []
+    for job_id, worker, held_until in rows:
+        host, colon, pid = worker.rpartition(":")
+        where = f"{host}, process {pid}" if colon else worker
+        if worker_ended(worker):
+            reason = f"the worker running it stopped ({where})"
+        elif held_until <= now:
+            reason = f"the worker running it stopped answering ({where})"
+        else:
+            continue
+        # Only if nothing moved since: a heartbeat, the job finishing, another sweep.
+        changed = db.session.execute(
+            sa.update(PublishJob)
+            .where(
+                PublishJob.id == job_id,
+                PublishJob.status == JobStatus.RUNNING,
+                PublishJob.worker == worker,
+                PublishJob.held_until == held_until,
+            )
+            .values(
+                status=JobStatus.PENDING,
+                worker=None,
+                held_until=None,
+                last_error=reason,
+                updated_at=now,
+            )
+        ).rowcount
+        if changed:
+            released.append(job_id)
+            current_app.logger.warning("Publish job %s: %s; sending it again.", job_id, reason)
+    return released
+
+
+def resend_due(now: datetime | None = None) -> list[int]:
+    """The sweep: release jobs whose worker is gone, and send them with the pending jobs that
+    are due, after the commit. Touched, so that the next sweep leaves them their turn."""
+    now = now or utcnow()
+    ids = sorted(set(release_lost(now)) | set(due_jobs(now)))
+    if ids:
+        db.session.execute(
+            sa.update(PublishJob).where(PublishJob.id.in_(ids)).values(updated_at=now)
+        )
+        db.session.info.setdefault(_TO_SEND, []).extend(ids)
+    return ids
 
 
 def send(job_ids: list[int]) -> None:

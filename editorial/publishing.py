@@ -3,19 +3,24 @@ functions the Celery tasks call (and the tests, and ``editorial site rebuild``).
 
 Every write to the site happens while holding the one ``site_state`` row locked, so jobs on
 several workers and machines take turns; each renders what the database says *now*, so an
-older job that runs late writes the newest state, never its own stale one.
+older job that runs late writes the newest state, never its own stale one. A running job
+names its worker and is held by it while the worker's ``heartbeat`` beats (see ``outbox``).
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 import traceback
 import uuid
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from . import sitebuild
+from . import outbox, sitebuild
 from .audit import record
 from .models import (
     JobStatus,
@@ -30,6 +35,8 @@ from .models import (
 from .workflow import Action, PostState, next_state
 
 MAX_BACKOFF = 300
+
+logger = logging.getLogger(__name__)
 
 
 def backoff(retries: int) -> float:
@@ -55,6 +62,7 @@ def run(job_id: int, now: datetime | None = None) -> bool:
         db.session.rollback()
         return False
     job.status, job.attempts, job.updated_at = JobStatus.RUNNING, job.attempts + 1, now
+    job.worker, job.held_until = outbox.this_worker(), utcnow() + outbox.HOLD
     db.session.commit()  # the attempt counts even if this worker dies next
 
     state = lock_site()
@@ -88,8 +96,63 @@ def run(job_id: int, now: datetime | None = None) -> bool:
     state.generation += 1
     state.built_at = now
     job.status, job.finished_at, job.updated_at, job.last_error = JobStatus.DONE, now, now, None
+    job.worker, job.held_until = outbox.this_worker(), None  # who published it, in the end
     db.session.commit()
     return True
+
+
+@contextmanager
+def heartbeat(job_id: int, every: float = outbox.HEARTBEAT) -> Iterator[None]:
+    """While the block runs, a thread keeps this worker's hold on the job (if it holds it)."""
+    engine, worker, stop = db.engine, outbox.this_worker(), threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(
+                        sa.update(PublishJob)
+                        .where(
+                            PublishJob.id == job_id,
+                            PublishJob.status == JobStatus.RUNNING,
+                            PublishJob.worker == worker,
+                        )
+                        .values(held_until=utcnow() + outbox.HOLD)
+                    )
+            except sa.exc.SQLAlchemyError as exc:
+                # The next beat tries again; on SQLite the job's own write lock can be in
+                # the way until its transaction ends.
+                logger.info("Heartbeat of publish job %s missed: %s", job_id, exc)
+
+    thread = threading.Thread(target=beat, name=f"publish-job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()  # first let go of the job's row: a beat may be waiting for it
+        raise
+    finally:
+        stop.set()
+        thread.join()
+
+
+def hold_for_retry(job_id: int, exc: BaseException, seconds: float) -> None:
+    """Keep holding a job that will be retried in ``seconds`` (after a transient error), so the
+    sweep leaves it to that retry; the error shows in the desk meanwhile."""
+    db.session.execute(
+        sa.update(PublishJob)
+        .where(
+            PublishJob.id == job_id,
+            PublishJob.status == JobStatus.RUNNING,
+            PublishJob.worker == outbox.this_worker(),
+        )
+        .values(
+            held_until=utcnow() + timedelta(seconds=seconds) + outbox.HOLD,
+            last_error=_error_text(exc),
+            updated_at=utcnow(),
+        )
+    )
+    db.session.commit()
 
 
 def _apply_publish(job: PublishJob, post: Post, now: datetime) -> None:
@@ -152,7 +215,11 @@ def fail(job_id: int, exc: BaseException) -> None:
     job = db.session.get(PublishJob, job_id)
     if job is None:
         return
-    job.status = JobStatus.FAILED
-    job.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    job.status, job.held_until = JobStatus.FAILED, None
+    job.last_error = _error_text(exc)
     job.updated_at = utcnow()
     db.session.commit()
+
+
+def _error_text(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(exc)).strip()[:2000]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import xml.etree.ElementTree as ET  # noqa: S405 - parses the site's own output
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from conftest import sample
 from editorial import operations, outbox
 from editorial.interchange import parse_post
-from editorial.models import Post, PublishJob, User, db
+from editorial.models import JobStatus, Post, PublishJob, User, db, utcnow
 from editorial.workflow import PostState
 
 FEEDS = ("feed.rss", "feed.atom", "feed.json")
@@ -44,6 +44,13 @@ def approve(post: Post, reviewer: User, publish_at: datetime | None = None) -> P
     job = outbox.latest_job(post)
     assert job is not None and job.action == "publish"
     return job
+
+
+def mark_running(job: PublishJob, worker: str, held_for: timedelta = outbox.HOLD) -> None:
+    """Mark ``job`` running on ``worker`` ("host:pid") and held for ``held_for``, as a worker
+    taking it does; commit."""
+    job.status, job.worker, job.held_until = JobStatus.RUNNING, worker, utcnow() + held_for
+    db.session.commit()
 
 
 def edit(post: Post, **changes: Any) -> None:

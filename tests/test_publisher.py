@@ -22,6 +22,7 @@ from publisher_helpers import (
     feed_ids,
     files,
     links,
+    mark_running,
     mtimes,
     sitemap_locs,
 )
@@ -167,8 +168,7 @@ def test_running_a_job_again_writes_the_same_bytes(app, publish, site):
 
     # A worker that died after writing but before marking the job done: the job runs again.
     job = db.session.scalars(sa.select(PublishJob).order_by(PublishJob.id)).first()
-    job.status = JobStatus.RUNNING
-    db.session.commit()
+    mark_running(job, "elsewhere:1")
     assert publishing.run(job.id) is True
     assert digest(site) == before
     assert mtimes(site) == touched, "identical files were written again"
@@ -343,10 +343,9 @@ def test_the_sweep_resends_stale_jobs_only(app, create_post, writer, reviewer):
     now = utcnow()
     assert job.id not in outbox.due_jobs(now), "just sent: the sweep must not send it again"
     assert job.id in outbox.due_jobs(now + outbox.STALE_PENDING + timedelta(seconds=1))
-    job.status = JobStatus.RUNNING
-    db.session.commit()
-    assert job.id not in outbox.due_jobs(now + timedelta(minutes=1))
-    assert job.id in outbox.due_jobs(now + outbox.STALE_RUNNING + timedelta(seconds=1))
+    # A running job is sent again only once its worker is gone (test_publisher_recovery.py).
+    mark_running(job, "elsewhere:1")
+    assert job.id not in outbox.due_jobs(now + timedelta(days=1))
     job.status = JobStatus.DONE
     db.session.commit()
     assert outbox.due_jobs(now + timedelta(days=1)) == []
@@ -500,8 +499,7 @@ def test_desk_shows_a_failed_job_with_its_error_and_retry(
     assert f'hx-get="/posts/{post.id}/publishing"' in status
 
     # The status while a worker holds the job:
-    job.status = JobStatus.RUNNING
-    db.session.commit()
+    mark_running(job, outbox.this_worker())
     assert "Publishing…" in client.get(f"/posts/{post.id}/publishing").get_data(as_text=True)
 
     publishing.fail(job.id, OSError(28, "No space left on device"))

@@ -1,8 +1,10 @@
-"""The publisher with real `celery worker` processes: on the embedded broker and on Redis, a
-worker killed in the middle of a publish, and Redis down while a post is approved.
+"""The publisher with real `celery worker` processes: on the embedded broker (taking jobs as
+they come) and on Redis, a worker killed in the middle of a publish, a worker killed whole
+(main process, SIGKILL) while it writes the site and the job taken back within seconds, and
+Redis down while a post is approved.
 
-The test process approves (as the desk would); the worker, configured through the
-environment like a deployed one, publishes into a temporary SITE_DIR from the test database.
+The harness (workers, the desk beside them, a private redis-server) is in
+publisher_processes.py.
 """
 
 from __future__ import annotations
@@ -10,205 +12,30 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 import sqlalchemy as sa
-from publisher_helpers import approve, assert_site_whole, content, feed_ids, files
+from publisher_helpers import approve, assert_site_whole, feed_ids, files
+from publisher_processes import TIMEOUT, Desk, OwnRedis, desks
 
-from conftest import PASSWORD, need_service
-from editorial import accounts, operations, outbox
-from editorial.config import broker_settings
-from editorial.interchange import parse_post
-from editorial.models import Role, db, utcnow
+from conftest import need_service
+from editorial import outbox
+from editorial.models import PublishJob, db
 from editorial.workflow import PostState
 
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 30.0
-
-
-class Worker:
-    """A real `celery worker` process (solo pool); its output is collected by a thread."""
-
-    def __init__(self, env: dict[str, str], *args: str, name: str | None = None):
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "worker",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"{name or 'publisher-' + uuid.uuid4().hex[:10]}@localhost",
-                *args,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-            if "ready." in line:
-                self.ready.set()
-
-    @property
-    def output(self) -> str:
-        """The last lines the worker wrote (enough for a failure message)."""
-        return "".join(self.lines[-40:])
-
-    def wait_ready(self, seconds: float = TIMEOUT) -> None:
-        deadline = time.monotonic() + seconds
-        while not self.ready.wait(0.1):
-            assert self.proc.poll() is None, f"the worker exited:\n{self.output}"
-            assert time.monotonic() < deadline, f"the worker did not start:\n{self.output}"
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self._reader.join(5)
-
-    def stop(self) -> None:
-        """Kill the worker: the tests are over, and a warm shutdown on the embedded broker
-        takes seconds."""
-        if self.proc.poll() is None:
-            self.kill()
-
-
-@dataclass
-class Desk:
-    """The test process as the desk: the app, its users, and a reader of the job table."""
-
-    app: Any
-    site: Path
-    instance: Path
-    env: dict[str, str]
-    reader: sa.Engine
-    make_post: Callable[..., Any]
-    reviewer: Any = None
-    workers: list[Worker] = field(default_factory=list)
-
-    def start_worker(self, *args: str, name: str | None = None) -> Worker:
-        worker = Worker(self.env, *args, name=name)
-        self.workers.append(worker)
-        worker.wait_ready()
-        return worker
-
-    def status(self, job_id: int) -> tuple[str, int]:
-        """The job's status and attempts, read outside the app's session (no lock taken)."""
-        with self.reader.connect() as conn:
-            row = conn.execute(
-                sa.text("SELECT status, attempts FROM publish_job WHERE id = :id"), {"id": job_id}
-            ).one()
-        return row[0], row[1]
-
-    def wait_for(self, job_id: int, status: str = "done", seconds: float = TIMEOUT) -> None:
-        deadline = time.monotonic() + seconds
-        while (seen := self.status(job_id)[0]) != status:
-            if self.workers and self.workers[-1].proc.poll() is not None:
-                pytest.fail(
-                    f"the worker exited; job {job_id} is {seen}:\n{self.workers[-1].output}"
-                )
-            if time.monotonic() > deadline:
-                logs = self.workers[-1].output if self.workers else ""
-                pytest.fail(f"job {job_id} is {seen}, not {status}, after {seconds}s:\n{logs}")
-            time.sleep(0.05)
-
-    def sweep(self, ahead: timedelta = timedelta(minutes=6)) -> list[int]:
-        """What the periodic sweep does once jobs are stale: send them again."""
-        db.session.rollback()
-        ids = outbox.due_jobs(utcnow() + ahead)
-        db.session.rollback()
-        outbox.send(ids)
-        return ids
 
 
 @pytest.fixture
 def desk_for(make_app, database_url, tmp_path) -> Iterator[Callable[..., Desk]]:
     """Set up the desk and the worker's environment for a broker URL (None: embedded)."""
-    desks: list[Desk] = []
-    contexts = []
-
-    def factory(broker_url: str | None = None, queue: str | None = None) -> Desk:
-        instance = tmp_path / "instance"
-        site = tmp_path / "site"
-        celery = broker_settings(broker_url, instance)
-        if queue:
-            celery["task_default_queue"] = queue
-        app = make_app(SITE_DIR=str(site), CELERY=celery)
-        ctx = app.app_context()
-        ctx.push()
-        contexts.append(ctx)
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("CELERY_BROKER_URL", "REDIS_URL", "SITE_DIR", "EDITORIAL_ENV")
-        }
-        env.update(
-            DATABASE_URL=database_url,
-            SECRET_KEY=app.config["SECRET_KEY"],
-            EDITORIAL_INSTANCE_PATH=str(instance),
-            SITE_DIR=str(site),
-            SITE_URL="https://example.org/site/",
-            PYTHONPATH=str(ROOT),
-            PYTHONUNBUFFERED="1",
-        )
-        if broker_url:
-            env["CELERY_BROKER_URL"] = broker_url
-        writer = _user("writer@example.com", Role.WRITER)
-        reviewer = _user("rev@example.com", Role.REVIEWER)
-
-        def make_post(n: int, **changes: Any) -> Any:
-            post = operations.create_post(parse_post(content(n, **changes)), writer)
-            db.session.commit()
-            return post
-
-        reader = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
-        desk = Desk(app, site, instance, env, reader, make_post, reviewer)
-        desks.append(desk)
-        return desk
-
-    yield factory
-    for desk in desks:
-        for worker in desk.workers:
-            worker.stop()
-        desk.reader.dispose()
-    for ctx in reversed(contexts):
-        db.session.rollback()
-        ctx.pop()
-
-
-def _user(email: str, role: Role) -> Any:
-    user = accounts.create_user(email, email.split("@")[0].title(), PASSWORD, [role])
-    db.session.commit()
-    return user
+    with desks(make_app, database_url, tmp_path) as factory:
+        yield factory
 
 
 def _assert_published(desk: Desk, post: Any, allow_temporary: bool = False) -> None:
@@ -231,11 +58,21 @@ def _approve_and_wait(desk: Desk, n: int) -> None:
 # --- (a) and (b): approve in the desk, the worker publishes ------------------------------------
 
 
-def test_worker_publishes_on_the_embedded_broker(desk_for):
+def test_worker_publishes_on_the_embedded_broker_as_fast_as_jobs_come(desk_for):
     desk = desk_for(None)
     desk.start_worker()
     _approve_and_wait(desk, 1)
     assert "editorial.publisher.run_job" in desk.workers[0].output
+    # One at a time, as a desk approves: each is picked up at once, not at the worker's next
+    # look into the queue folder, up to a second later (kombu's default).
+    for n in range(2, 7):
+        _approve_and_wait(desk, n)
+    db.session.rollback()
+    jobs = db.session.scalars(sa.select(PublishJob).order_by(PublishJob.id)).all()[1:]
+    # From the approval to the worker starting the job (run() stamps the job done with the
+    # moment it started).
+    waited = sorted((job.finished_at - job.created_at).total_seconds() for job in jobs)
+    assert waited[len(waited) // 2] < 0.25, f"the worker waited for jobs: {waited} s"
 
 
 def test_the_embedded_broker_survives_a_message_still_being_written(desk_for):
@@ -270,6 +107,16 @@ def redis_queue(redis_url) -> Iterator[tuple[str, str]]:
     client.close()
 
 
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[OwnRedis]:
+    if not shutil.which("redis-server"):
+        need_service("redis-server", "the redis-server program is not installed")
+    server = OwnRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
 def test_worker_publishes_on_redis(desk_for, redis_queue):
     url, queue = redis_queue
     desk = desk_for(url, queue)
@@ -302,76 +149,82 @@ def test_a_worker_killed_mid_publish_leaves_no_broken_file_and_the_job_completes
         # Whatever the moment, every file of the site is whole.
         assert_site_whole(desk.site, allow_temporary=True)
 
-        if status != "done":
-            assert job_id in desk.sweep()
+        # The new worker sends its dead predecessor's job again as it starts.
         worker = desk.start_worker()
-        desk.wait_for(job_id)
+        desk.wait_for(job_id, seconds=10)
         assert desk.status(job_id) == ("done", attempts + (status != "done"))
-        _assert_published(desk, post, allow_temporary=True)
+        _assert_published(desk, post, allow_temporary=False)
     assert caught_running, "every kill came after the job was done: nothing was tested"
     assert len(feed_ids(desk.site / "feed.atom")) == 3
-    # A kill in the middle of write_file leaves its temporary file (never a page or feed).
-    leftovers = [name for name in files(desk.site) if name.endswith(".tmp")]
-    assert len(leftovers) <= caught_running, leftovers
 
 
-# --- (d): Redis down while a post is approved -------------------------------------------------
+# --- (d): a worker killed whole while it writes the site -----------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _published_once(desk: Desk, post: Any, job_id: int) -> None:
+    """The job ran twice (killed, then again) and published the post once."""
+    assert desk.status(job_id) == ("done", 2)
+    assert desk.query("SELECT count(*) FROM publication WHERE job_id = :id", id=job_id)[0] == 1
+    events = "SELECT count(*) FROM audit_event WHERE post_id = :id AND action = 'post.publish'"
+    assert desk.query(events, id=post.id)[0] == 1
+    _assert_published(desk, post)  # and no temporary file is left
 
 
-class OwnRedis:
-    """A redis-server of this test's own (never the machine's shared one)."""
-
-    def __init__(self, directory: Path):
-        self.port = _free_port()
-        self.directory = directory
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        server = shutil.which("redis-server")
-        assert server
-        self.proc = subprocess.Popen(
-            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert self.proc.poll() is None, "redis-server exited"
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
+def _equals_a_full_rebuild(desk: Desk) -> None:
+    incremental = files(desk.site)
+    result = desk.app.test_cli_runner().invoke(args=["site", "rebuild"])
+    assert result.exit_code == 0, result.output
+    rebuilt = files(desk.site)
+    assert sorted(incremental) == sorted(rebuilt)
+    assert [name for name in rebuilt if rebuilt[name] != incremental[name]] == []
 
 
-@pytest.fixture
-def own_redis(tmp_path) -> Iterator[OwnRedis]:
-    if not shutil.which("redis-server"):
-        need_service("redis-server", "the redis-server program is not installed")
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+def test_a_job_left_by_a_worker_killed_whole_is_sent_again_within_seconds(desk_for):
+    desk = desk_for(None)
+    post = desk.make_post(1)
+    stalled = desk.start_worker(stall="/posts/")
+    job_id = approve(post, desk.reviewer).id
+    db.session.rollback()
+    temporary = stalled.wait_stalled()  # posts/<slug>/.index.html.<uuid>.tmp, part-written
+    stalled.kill()
+    killed = time.monotonic()
+    assert temporary.is_file()
+    assert desk.status(job_id) == ("running", 1)
+    assert "Publishing…" in desk.publishing_status(post)
+
+    # The periodic sweep sees that the job's worker has no process any more.
+    assert desk.sweep() == [job_id]
+    status = desk.publishing_status(post)
+    assert "Retrying after a problem: the worker running it stopped (" in status
+    assert "hx-get" in status, "the desk stopped asking for news"
+    desk.start_worker()
+    desk.wait_for(job_id)
+    assert time.monotonic() - killed < TIMEOUT
+    _published_once(desk, post, job_id)
+    assert ">Live</a>" in desk.publishing_status(post)
+    _equals_a_full_rebuild(desk)
+
+
+def test_a_worker_restarted_after_a_crash_takes_back_its_predecessors_job(desk_for, own_redis):
+    desk = desk_for(own_redis.url)
+    post = desk.make_post(1)
+    stalled = desk.start_worker(stall="/tags/")
+    job_id = approve(post, desk.reviewer).id
+    db.session.rollback()
+    # Half-way: the post's page and the lists are written, its tag pages not yet.
+    temporary = stalled.wait_stalled()
+    stalled.kill()  # its message stays unacknowledged in Redis
+    killed = time.monotonic()
+    assert temporary.is_file()
+
+    desk.start_worker()  # no sweep: the new worker sends the job again as it starts
+    desk.wait_for(job_id)
+    assert time.monotonic() - killed < TIMEOUT
+    _published_once(desk, post, job_id)
+    _equals_a_full_rebuild(desk)
+
+
+# --- (e): Redis down while a post is approved -------------------------------------------------
 
 
 def test_an_approval_while_redis_is_down_is_published_once_it_is_back(desk_for, own_redis):
@@ -390,6 +243,6 @@ def test_an_approval_while_redis_is_down_is_published_once_it_is_back(desk_for, 
 
     own_redis.start()
     assert worker.proc.poll() is None, f"the worker died with the broker:\n{worker.output}"
-    assert job_id in desk.sweep()
+    assert job_id in desk.sweep(ahead=outbox.STALE_PENDING)
     desk.wait_for(job_id)
     _assert_published(desk, post)
