@@ -286,16 +286,32 @@ def live_server(live_app: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:
-    """A fresh browser tab on the live server; JavaScript errors on it fail the test."""
+def expected_console_errors() -> list[str]:
+    """Patterns of console errors a test provokes on purpose (a 409 it asks for, say)."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str, expected_console_errors: list[str]) -> Iterator[Any]:
+    """A fresh browser tab on the live server; a JavaScript error, or any error logged to the
+    console that the test did not expect, fails the test."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"console: {message.text} ({message.location})")
+            if message.type == "error"
+            else None
+        ),
+    )
     yield page
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    unexpected = [e for e in errors if not any(re.search(p, e) for p in expected_console_errors)]
+    assert not unexpected, f"JavaScript or console errors on the page: {unexpected}"
 
 
 @pytest.fixture
