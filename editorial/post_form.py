@@ -8,6 +8,7 @@ them into interchange content for the rules and for saving.
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 from typing import Any
@@ -140,9 +141,10 @@ def oversized(formdata: Any) -> str | None:
     WTForms finds each list's rows by reading every field name, and every entry's notes the
     same way, so a form of thousands of rows takes it seconds to minutes. This looks at each
     name once, the way FieldList does (the list's name, one character, the row number), so
-    that no row WTForms would read goes unchecked.
+    that no row WTForms would read goes unchecked. Past the most names a post sends, the
+    count alone refuses the form.
     """
-    for name in formdata:
+    for name in itertools.islice(formdata, MAX_FIELDS + 1):
         for kind, limit in ROWS.items():
             row = _row(name, kind)
             if row is None:
