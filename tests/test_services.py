@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -91,19 +92,33 @@ def test_worker_process_starts_on_redis_and_answers(redis_url, tmp_path):
 
 
 def _wait_for_line(proc: subprocess.Popen[str], needle: str, seconds: float) -> str:
-    """Read the process's output until a line contains ``needle``; return what was read."""
+    """Read the process's output until a line contains ``needle``; return what was read.
+
+    A thread reads the lines: select() on the pipe says nothing of the lines that readline()
+    has already buffered, so a line that came in the same chunk as the one before (the
+    worker's "ready." right after a long log record) went unseen.
+    """
+    assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
     seen = []
     deadline = time.monotonic() + seconds
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
-                break
-            seen.append(line)
-            if needle in line:
-                return "".join(seen)
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        seen.append(line)
+        if needle in line:
+            return "".join(seen)
     raise AssertionError(f"no {needle!r} in the worker's output:\n" + "".join(seen))
 
 
