@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
-from editorial import accounts, create_app, operations
+from editorial import accounts, create_app, operations, security
 from editorial.interchange import parse_post
 from editorial.models import Role, User, db
 
@@ -60,6 +61,19 @@ def _reachable(url: str, default_port: int) -> str | None:
             return None
     except OSError as exc:
         return str(exc)
+
+
+# Argon2's cheapest settings: a real hash of the real kind, without the 0.2 s of CPU each
+# hash and each sign-in costs at the production settings (the suite makes thousands).
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """In this process, passwords are hashed cheaply, unless the test is marked
+    ``real_password_hashing`` (processes the tests start hash as in production)."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(security, "_hasher", lambda: _CHEAP_HASHER)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

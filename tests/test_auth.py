@@ -270,3 +270,13 @@ def test_role_required_is_checked_on_the_server(make_app, roles, expected):
     assert response.status_code == expected
     if expected == 403:
         assert "You do not have permission" in response.get_data(as_text=True)
+
+
+@pytest.mark.real_password_hashing
+def test_passwords_are_stored_as_argon2id_at_rfc_9106_low_memory_settings(app, create_user):
+    user = create_user("w@example.com")
+    # argon2-cffi's defaults: Argon2id, 64 MiB, 3 passes, 4 lanes (RFC 9106's second choice).
+    assert re.fullmatch(r"\$argon2id\$v=19\$m=65536,t=3,p=4\$[^$]+\$[^$]+", user.password_hash)
+    assert PASSWORD not in user.password_hash
+    assert accounts.authenticate("w@example.com", PASSWORD) == user
+    assert accounts.authenticate("w@example.com", PASSWORD + "!") is None
