@@ -13,6 +13,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# How long a SQLite writer waits for the write lock before "database is locked".
+SQLITE_BUSY_MS = 5000
 
 
 def create_app(
@@ -115,7 +117,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     # Write-ahead logging: reading never waits for a writer, and a writer never waits for
     # readers, however long a request that only reads takes. It stays set in the file; only
     # the first connection changes it, which fails while another one writes (next time).

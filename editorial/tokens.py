@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from . import SQLITE_BUSY_MS
 from .audit import record
 from .errors import InvalidInput, PermissionDenied
 from .models import ApiToken, Role, User, db, utcnow
@@ -123,10 +124,18 @@ def user_for_token(token: str) -> User | None:
 
 def _note_use(row: ApiToken, now: datetime) -> None:
     # Written at once, or not at all: a request that only reads must not fail, nor wait, for
-    # a note. On SQLite a read cannot become a write while another request writes (it gets
-    # "database is locked" at once); then a later request notes the use.
+    # a note. On SQLite a read cannot become a write while another request writes: it would
+    # wait out the busy timeout, then fail; here it gives up at once and a later request
+    # notes the use.
+    connection = db.session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
     try:
         with db.session.begin_nested():
             row.last_used_at = now
     except sa.exc.OperationalError:
         pass
+    finally:
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
