@@ -122,7 +122,7 @@ def heartbeat(job_id: int, every: float = outbox.HEARTBEAT) -> Iterator[None]:
             except sa.exc.SQLAlchemyError as exc:
                 # The next beat tries again; on SQLite the job's own write lock can be in
                 # the way until its transaction ends.
-                logger.info("Heartbeat of publish job %s missed: %s", job_id, exc)
+                logger.debug("Heartbeat of publish job %s missed: %s", job_id, exc)
 
     thread = threading.Thread(target=beat, name=f"publish-job-{job_id}-heartbeat", daemon=True)
     thread.start()
