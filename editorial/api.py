@@ -11,13 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from . import operations as ops
 from . import outbox, reviewing, rules
 from .api_models import Decision, Update, openapi
+from .auth import client_network
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .extensions import csrf, db
 from .interchange import RankingPost, json_schema, parse_post
@@ -338,7 +338,7 @@ def _rate_limit_key() -> str:
     # This runs before authenticate(), so it reads the header the same way.
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     identity = token_identity(token.strip()) if scheme.lower() == "bearer" else None
-    return f"token:{identity}" if identity is not None else "address:" + get_remote_address()
+    return f"token:{identity}" if identity is not None else "address:" + client_network()
 
 
 def init_app(app: Flask) -> None:

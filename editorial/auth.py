@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -58,6 +59,21 @@ def sign_in(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def client_network() -> str:
+    """Who a request comes from, for throttles: the client's IPv4 address, or its IPv6 /64 (one
+    subscriber's network holds 2^64 addresses: counted apart, each would get its own guesses)."""
+    address = get_remote_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # an IPv4 client of a dual-stack server
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _account() -> str:
     """The e-mail address as ``accounts.find_user`` reads it, so no respelling escapes its count.
     No account has one over 254 characters; a huge one must not make a huge key."""
@@ -81,7 +97,7 @@ class AccountThrottle:
         account = _account()
         return (
             [self.prefix, "login-email", account],
-            [self.prefix, "login-pair", get_remote_address(), account],
+            [self.prefix, "login-pair", client_network(), account],
         )
 
     def refuses(self) -> bool:
@@ -128,7 +144,7 @@ def throttle_login(app: Flask) -> None:
     """Limit failed sign-ins per client address and per account (see AccountThrottle)."""
     # One Limiter per app: Flask-Limiter keeps its storage and key prefix on the instance.
     limiter = Limiter(
-        get_remote_address,
+        client_network,
         app=app,
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         key_prefix=app.config["RATELIMIT_KEY_PREFIX"],
@@ -142,7 +158,7 @@ def throttle_login(app: Flask) -> None:
     )
     # Only failed attempts count, so signing in now and then never locks anyone out.
     view = limiter.limit(
-        limit, methods=["POST"], key_func=get_remote_address, deduct_when=_failed_sign_in
+        limit, methods=["POST"], key_func=client_network, deduct_when=_failed_sign_in
     )(view)
     app.view_functions["auth.login"] = view
 

@@ -148,6 +148,21 @@ def test_over_the_account_limit_each_new_address_gets_one_guess(make_app):
         assert _sign_in(app, "bob@example.com", "guess", "10.0.0.4") == 200
 
 
+def test_ipv6_addresses_of_one_network_count_as_one_client(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        _alice()
+        # Each guess from another address of the same /64: one client, one count.
+        addresses = [f"2001:db8:1:2::{n:x}" for n in range(1, 5)]
+        guesses = [_sign_in(app, "alice@example.com", "guess", a) for a in addresses]
+        assert guesses == [200, 200, 200, 429]
+        assert _sign_in(app, "bob@example.com", "guess", "2001:db8:1:2:ffff::1") == 429
+        # An IPv4 client of a dual-stack server is its IPv4 address; another network is
+        # another client, and Alice signs in from hers (last: the app context keeps her in g).
+        assert _sign_in(app, "bob@example.com", "guess", "::ffff:10.0.0.9") == 200
+        assert _sign_in(app, "alice@example.com", PASSWORD, "2001:db8:1:3::1") == 302
+
+
 # --- The embedded storage: one count for every process on the machine ----------------------
 
 SERVER = """
