@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from werkzeug.serving import make_server
@@ -365,3 +366,36 @@ def sign_in(page: Any, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
+
+
+# --- the publisher's real processes (publisher_processes.py) -----------------------------------
+
+
+@pytest.fixture
+def desk_for(make_app: Any, database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Set up the desk and the worker's environment for a broker URL (None: embedded)."""
+    from publisher_processes import desks  # it imports this module: not at the top
+
+    with desks(make_app, database_url, tmp_path) as factory:
+        yield factory
+
+
+@pytest.fixture
+def redis_queue(redis_url) -> Iterator[tuple[str, str]]:
+    """The machine's Redis, with a queue (and exchange, and worker name) of this run's own;
+    its keys and its entries in kombu's shared binding sets are removed after."""
+    url = f"{redis_url}/{os.environ.get('TEST_REDIS_DB', '14')}"
+    queue = f"editorial-test-{uuid.uuid4().hex}"
+    yield url, queue
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(f"*{queue}*"))
+    if keys:
+        client.delete(*keys)
+    for key in client.scan_iter("_kombu.binding*"):
+        if client.type(key) == b"set":
+            if mine := [m for m in client.smembers(key) if queue.encode() in m]:
+                client.srem(key, *mine)
+        elif client.type(key) == b"zset":
+            if mine := [m for m in client.zrange(key, 0, -1) if queue.encode() in m]:
+                client.zrem(key, *mine)
+    client.close()

@@ -11,9 +11,8 @@ from typing import Any
 
 import feedparser
 import pytest
-import test_publisher_worker as worker_tests
 from publisher_helpers import assert_site_whole
-from test_publisher_worker import TIMEOUT, Desk
+from publisher_processes import TIMEOUT, Desk
 
 from conftest import sample
 from editorial import accounts, tokens
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.slow
 
 SITE_URL = "https://example.org/site/"  # what desk_for gives the worker
 # The desk and its real worker processes, as the publisher tests use them.
-desk_for = worker_tests.desk_for
 
 
 def _token(user: Any) -> str:

@@ -34,9 +34,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from test_editor import form_fields
-from test_security import _changed, _snapshot, _url
+from helpers.desk import form_fields
+from helpers.sweep import changed_tables, snapshot, url_for_rule
 
 from conftest import PASSWORD, sample
 from editorial import (
@@ -47,7 +46,6 @@ from editorial import (
     people,
     publishing,
     reviewing,
-    security,
     tokens,
 )
 from editorial.interchange import parse_post
@@ -185,12 +183,6 @@ POST /api/v1/posts/<id>/decision             review        login  403    403    
 POST /api/v1/posts/<id>/decision             *             login  403    403    403    409    403
 GET /api/v1/posts/<id>/publication           *             login  200    200    403    200    200
 """
-
-
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch):
-    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(security, "_hasher", lambda: fast)
 
 
 @dataclass(frozen=True)
@@ -356,7 +348,7 @@ class Changes:
         return self.watch.execute("PRAGMA data_version").fetchone()[0]
 
     def reset(self) -> None:
-        self.version, self.rows = self._version(), _snapshot(self.app, bulky_by_length=True)
+        self.version, self.rows = self._version(), snapshot(self.app, bulky_by_length=True)
 
     def before(self) -> None:
         if self._version() != self.version:  # written since (a GET stamping a token, a rebuild)
@@ -365,8 +357,8 @@ class Changes:
     def after(self) -> bool:
         if self._version() == self.version:
             return False
-        rows = _snapshot(self.app, bulky_by_length=True)
-        changed = bool(_changed(self.rows, rows))
+        rows = snapshot(self.app, bulky_by_length=True)
+        changed = bool(changed_tables(self.rows, rows))
         self.version, self.rows = self._version(), rows
         return changed
 
@@ -437,7 +429,7 @@ def _about_a_post(rule: Any) -> bool:
 
 
 def _send(world: World, actor: str, method: str, rule: Any) -> Any:
-    url = _url(rule, _ids(world, actor))
+    url = url_for_rule(rule, _ids(world, actor))
     body = _body(world, rule, actor)
     if rule.endpoint.startswith("api."):
         headers = {} if actor == "anon" else {"Authorization": f"Bearer {world.bearer[actor]}"}

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from test_editor import cheap_passwords, error_next_to
-from test_security import _url, _world
+from helpers.desk import error_next_to
+from helpers.sweep import url_for_rule, world
 
 from conftest import PASSWORD
 from editorial import tokens
@@ -52,7 +52,6 @@ DEEP = ["[" * 1_000 + "]" * 1_000, '{"a":' * 100_000 + "1" + "}" * 100_000]
 @pytest.fixture
 def web(make_app, tmp_path, monkeypatch):
     """CSRF off (the sweep is about what comes after it); no app context held open."""
-    cheap_passwords(monkeypatch)
     site = tmp_path / "served-site"
     site.mkdir()
     (site / "index.html").write_text("<!doctype html><title>Site</title>")
@@ -87,9 +86,9 @@ def _rules(app: Any) -> list[tuple[str, Any]]:
 
 def _requests(rule: Any, method: str, ids: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(url, client.open keywords) of every hostile variant of one route."""
-    url = _url(rule, ids)
+    url = url_for_rule(rule, ids)
     numbers = dict.fromkeys(NUMBER_FIELDS, HUGE)
-    marked = _url(rule, {**ids, **dict.fromkeys(rule.arguments & _ID_ARGS, _MARK)})
+    marked = url_for_rule(rule, {**ids, **dict.fromkeys(rule.arguments & _ID_ARGS, _MARK)})
     out = [
         (marked.replace(str(_MARK), huge), {"data": TEXT})
         for huge in HUGE_IDS
@@ -110,7 +109,7 @@ _MARK = 987_654_321  # stands for the huge id in a URL built by the URL map
 
 @pytest.mark.parametrize("who", ["admin@example.com", "writer@example.com"])
 def test_no_hostile_request_ends_in_a_500(web, who):
-    ids = _world(web)
+    ids = world(web)
     with web.app_context():  # an admin who also writes and reviews, and a writer only
         user = db.session.scalar(db.select(User).filter_by(email=who))
         roles = {r for r in Role if user.has_role(r)}
@@ -157,7 +156,7 @@ PAST = "99999999999999999999"
     ],
 )
 def test_an_id_past_64_bits_is_not_found(web, method, path):
-    ids = _world(web)
+    ids = world(web)
     client = _client(web, "admin@example.com")
     url = path.format(huge=PAST, post_id=ids["post_id"])
     if method == "POST":  # the query's values as form fields
@@ -170,7 +169,7 @@ def test_an_id_past_64_bits_is_not_found(web, method, path):
 
 
 def test_bulk_review_skips_an_id_past_64_bits(web):
-    _world(web)
+    world(web)
     client = _client(web, "admin@example.com")
     response = client.post(
         "/review/bulk", data={"action": "claim", "post": PAST}, follow_redirects=True
@@ -180,7 +179,7 @@ def test_bulk_review_skips_an_id_past_64_bits(web):
 
 
 def test_the_editor_ignores_a_post_id_past_64_bits_on_its_rows(web):
-    _world(web)
+    world(web)
     client = _client(web, "writer@example.com")
     response = client.post("/posts/rows", data={"op": "add-faq", "post_id": PAST})
     assert response.status_code == 200
@@ -188,7 +187,7 @@ def test_the_editor_ignores_a_post_id_past_64_bits_on_its_rows(web):
 
 
 def test_a_publish_time_outside_the_calendar_is_refused_beside_the_field(web):
-    ids = _world(web)
+    ids = world(web)
     client = _client(web, "admin@example.com")
     for moment in ("0001-01-01T00:00+14:00", "9999-12-31T23:59-14:00"):
         response = client.post(
@@ -201,7 +200,7 @@ def test_a_publish_time_outside_the_calendar_is_refused_beside_the_field(web):
 
 @pytest.mark.parametrize("path", ["/posts/new", "/posts/check", "/posts/preview", "/posts/rows"])
 def test_a_field_sent_as_a_file_is_refused(web, path):
-    _world(web)
+    world(web)
     client = _client(web, "writer@example.com")
     response = client.post(
         path,
@@ -233,7 +232,7 @@ def _encoded(fields: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("kind", TOO_MANY)
 def test_a_form_of_more_rows_than_a_post_holds_is_refused_at_once(web, kind):
-    _world(web)
+    world(web)
     client = _client(web, "writer@example.com")
     full = {f"entries-{i}-name": "e" for i in range(50)} | {"takeaways-19": "", "faq-29-answer": ""}
     assert client.post("/posts/check", data=full).status_code == 200  # as many as a post holds
@@ -257,7 +256,7 @@ def test_a_form_of_more_rows_than_a_post_holds_is_refused_at_once(web, kind):
     ],
 )
 def test_every_editor_form_refuses_19000_rows_at_once(web, path):
-    ids = _world(web)
+    ids = world(web)
     client = _client(web, "writer@example.com")
     started = time.monotonic()
     response = client.post(path.format(**ids), **_encoded(ROWS_19000 | {"title": "Rows"}))
@@ -273,7 +272,7 @@ def test_every_editor_form_refuses_19000_rows_at_once(web, path):
     "method, path", [("POST", "/posts"), ("POST", "/check"), ("PUT", "/posts/{post_id}")]
 )
 def test_the_api_refuses_json_nested_too_deep(web, method, path, body):
-    ids = _world(web)
+    ids = world(web)
     token = _api_token(web, "writer@example.com")
     response = web.test_client().open(
         "/api/v1" + path.format(**ids),

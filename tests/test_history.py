@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_editor import (
+from helpers.desk import (
     autosave_form,
-    cheap_passwords,
     csrf_on_app,
     edit_url,
     form_fields,
@@ -26,8 +25,7 @@ from editorial.models import Post
 
 
 @pytest.fixture
-def app(make_app, monkeypatch):
-    cheap_passwords(monkeypatch)
+def app(make_app):
     yield from csrf_on_app(make_app)
 
 

@@ -20,11 +20,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from test_services import ROOT, _start_worker
+from helpers.processes import ROOT, start_worker
 
 from conftest import PASSWORD, sample
-from editorial import accounts, operations, security
+from editorial import accounts, operations
 from editorial.interchange import parse_post
 from editorial.models import Notification, Role, User, db
 
@@ -74,12 +73,6 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-@pytest.fixture
-def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(security, "_hasher", lambda: fast)
-
-
 def _people() -> dict[str, User]:
     """A writer, a writer who also reviews, and two reviewers."""
     people = {
@@ -115,7 +108,6 @@ def test_submitting_a_post_emails_every_reviewer_through_the_worker(
     inbox: tuple[Inbox, int],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-    cheap_passwords: None,
 ) -> None:
     handler, port = inbox
     for name in ("CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY", "MAIL_USERNAME", "MAIL_USE_TLS"):
@@ -132,7 +124,7 @@ def test_submitting_a_post_emails_every_reviewer_through_the_worker(
         "EDITORIAL_INSTANCE_PATH": str(instance),
         "PYTHONPATH": str(ROOT),
     }
-    worker = _start_worker(env, ROOT)
+    worker = start_worker(env, ROOT)
     output: list[str] = []
     reader = threading.Thread(target=lambda: output.extend(iter(worker.stdout.readline, "")))
     reader.start()
@@ -182,7 +174,7 @@ def test_submitting_a_post_emails_every_reviewer_through_the_worker(
 
 
 def test_without_a_mail_server_nothing_is_queued(
-    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, cheap_passwords: None
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("CELERY_BROKER_URL", "REDIS_URL", "MAIL_SERVER"):
         monkeypatch.delenv(name, raising=False)

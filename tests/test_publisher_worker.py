@@ -9,19 +9,17 @@ publisher_processes.py.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 import sqlalchemy as sa
 from publisher_helpers import approve, assert_site_whole, feed_ids, files
-from publisher_processes import TIMEOUT, Desk, OwnRedis, desks
+from publisher_processes import TIMEOUT, Desk, OwnRedis
 
 from conftest import need_service
 from editorial import outbox
@@ -29,13 +27,6 @@ from editorial.models import PublishJob, db
 from editorial.workflow import PostState
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def desk_for(make_app, database_url, tmp_path) -> Iterator[Callable[..., Desk]]:
-    """Set up the desk and the worker's environment for a broker URL (None: embedded)."""
-    with desks(make_app, database_url, tmp_path) as factory:
-        yield factory
 
 
 def _assert_published(desk: Desk, post: Any, allow_temporary: bool = False) -> None:
@@ -84,27 +75,6 @@ def test_the_embedded_broker_survives_a_message_still_being_written(desk_for):
     (queue / name).write_bytes(b"")  # what a sender has written at that instant
     desk.start_worker()
     _approve_and_wait(desk, 1)
-
-
-@pytest.fixture
-def redis_queue(redis_url) -> Iterator[tuple[str, str]]:
-    """The machine's Redis, with a queue (and exchange, and worker name) of this run's own;
-    its keys and its entries in kombu's shared binding sets are removed after."""
-    url = f"{redis_url}/{os.environ.get('TEST_REDIS_DB', '14')}"
-    queue = f"editorial-test-{uuid.uuid4().hex}"
-    yield url, queue
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(f"*{queue}*"))
-    if keys:
-        client.delete(*keys)
-    for key in client.scan_iter("_kombu.binding*"):
-        if client.type(key) == b"set":
-            if mine := [m for m in client.smembers(key) if queue.encode() in m]:
-                client.srem(key, *mine)
-        elif client.type(key) == b"zset":
-            if mine := [m for m in client.zrange(key, 0, -1) if queue.encode() in m]:
-                client.zrem(key, *mine)
-    client.close()
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from flask import g
+from helpers.desk import csrf_on_app
 
 from conftest import PASSWORD, sample
 from editorial import (
@@ -28,7 +27,6 @@ from editorial import (
     publishing,
     reviewing,
     rules,
-    security,
 )
 from editorial.interchange import parse_post
 from editorial.models import (
@@ -64,24 +62,10 @@ PEOPLE = {
 # --- the app, the people, and a browser each ----------------------------------------------------
 
 
-def _fresh_g() -> None:
-    # The test holds an app context and the test client reuses it for every request: start
-    # each request with an empty ``g``, as a server would, so that one client's signed-in user
-    # never leaks into another client's request.
-    for name in list(vars(g)):
-        delattr(g, name)
-
-
 @pytest.fixture
-def app(make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """CSRF on, as in production; passwords hashed with Argon2's cheapest settings."""
-    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(security, "_hasher", lambda: fast)
-    application = make_app()
-    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
-    with application.app_context():
-        yield application
-        db.session.rollback()
+def app(make_app: Callable[..., Any]) -> Iterator[Any]:
+    """CSRF on, as in production."""
+    yield from csrf_on_app(make_app)
 
 
 @pytest.fixture

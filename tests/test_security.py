@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from test_editor import error_next_to, form_fields
+from helpers.desk import error_next_to, form_fields
+from helpers.sweep import SECRET_TITLE, changed_tables, make_user, snapshot, url_for_rule, world
 
 from conftest import PASSWORD, sample
 from editorial import (
@@ -25,9 +25,7 @@ from editorial import (
     outbox,
     people,
     publishing,
-    reviewing,
     rules,
-    security,
     tokens,
 )
 from editorial.interchange import parse_post
@@ -131,15 +129,6 @@ FORM = {
     "minutes": "30",
 }
 
-VOLATILE = {"last_used_at"}
-SECRET_TITLE = "A title only the desk may show"
-
-
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch):
-    """Argon2's cheapest settings: the sweeps sign in many times."""
-    fast = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(security, "_hasher", lambda: fast)
 
 
 @pytest.fixture
@@ -157,52 +146,6 @@ def web(make_app):
     return make_app(WTF_CSRF_ENABLED=False)
 
 
-def _user(email: str, *roles: Role, name: str | None = None) -> Any:
-    user = accounts.create_user(email, name or email.split("@")[0].title(), PASSWORD, roles)
-    db.session.commit()
-    return user
-
-
-def _world(app: Any) -> dict[str, Any]:
-    """Real objects for every URL variable: a post, a comment, a token, a user, a job..."""
-    with app.app_context():
-        admin = _user("admin@example.com", Role.ADMIN, Role.WRITER, Role.REVIEWER)
-        writer = _user("writer@example.com", Role.WRITER)
-        reviewer = _user("reviewer@example.com", Role.REVIEWER)
-        target = _user("target@example.com", Role.WRITER, name="Tess Target")
-        post = operations.create_post(parse_post(sample() | {"title": SECRET_TITLE}), writer)
-        operations.submit_for_review(post, writer)
-        comment = reviewing.add_comment(post, admin, "A comment to resolve.")
-        other = operations.create_post(parse_post(sample("static-site-generators-2026")), writer)
-        operations.submit_for_review(other, writer)
-        operations.approve(other, reviewer, "Good.", other.current_revision.number)
-        db.session.flush()
-        job = outbox.latest_job(other)
-        api_token, _ = tokens.create_token(admin, "agent")
-        _, invitation = people.invite("new@example.com", [Role.WRITER], admin)
-        db.session.commit()
-        return {
-            "post_id": post.id,
-            "comment_id": comment.id,
-            "token_id": api_token.id,
-            "user_id": target.id,
-            "job_id": job.id,
-            "number": 1,
-            "token": invitation,
-            "path": "index.html",
-            "filename": "site.css",
-        }
-
-
-def _url(rule: Any, ids: dict[str, Any]) -> str:
-    unknown = set(rule.arguments) - set(ids)
-    assert not unknown, (
-        f"{rule.rule} ({rule.endpoint}) takes {sorted(unknown)}: give the sweep a real object "
-        "for it in _world()"
-    )
-    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
-
-
 def _token(client: Any, path: str = "/login") -> str:
     page = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
@@ -211,30 +154,6 @@ def _token(client: Any, path: str = "/login") -> str:
 def _sign_in(client: Any, email: str) -> None:
     data = {"email": email, "password": PASSWORD, "csrf_token": _token(client)}
     assert client.post("/login", data=data).status_code == 302
-
-
-def _snapshot(app: Any, bulky_by_length: bool = False) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table: the test of "nothing changed". ``bulky_by_length``: text and
-    JSON columns by their length only, which is quicker for sweeps of many requests."""
-    with app.app_context():
-        out = {}
-        for table in db.metadata.sorted_tables:
-            # A token's last use is stamped by every API request, refused or not.
-            columns = [
-                sa.func.length(sa.cast(c, sa.Text))
-                if bulky_by_length and isinstance(c.type, sa.JSON | sa.Text)
-                else c
-                for c in table.columns
-                if c.name not in VOLATILE
-            ]
-            query = sa.select(*columns).order_by(*table.primary_key.columns)
-            out[table.name] = [tuple(row) for row in db.session.execute(query)]
-        db.session.remove()
-        return out
-
-
-def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [name for name in before if before[name] != after[name]]
 
 
 def _unsafe_rules(app: Any) -> list[tuple[str, Any]]:
@@ -252,18 +171,18 @@ def _unsafe_rules(app: Any) -> list[tuple[str, Any]]:
 
 
 def test_every_form_route_refuses_a_request_without_a_csrf_token(csrf_app):
-    ids = _world(csrf_app)
+    ids = world(csrf_app)
     client = csrf_app.test_client()
     _sign_in(client, "admin@example.com")
     swept = []
     for method, rule in _unsafe_rules(csrf_app):
-        url = _url(rule, ids)
-        before = _snapshot(csrf_app)
+        url = url_for_rule(rule, ids)
+        before = snapshot(csrf_app)
         response = client.open(url, method=method, data=FORM)
         page = response.get_data(as_text=True)
         assert response.status_code == 400, f"{method} {url} ({rule.endpoint}) without a token"
         assert "form expired" in page, f"{method} {url}: not the CSRF error page"
-        changed = _changed(before, _snapshot(csrf_app))
+        changed = changed_tables(before, snapshot(csrf_app))
         assert not changed, f"{method} {url} without a token changed {changed}"
         swept.append(rule.endpoint)
     assert {"auth.logout", "admin.roles", "account.revoke", "review.decide"} <= set(swept)
@@ -272,25 +191,25 @@ def test_every_form_route_refuses_a_request_without_a_csrf_token(csrf_app):
 
 def test_the_sweep_would_see_a_change(csrf_app):
     """The control: the same request with its token does change what the sweep compares."""
-    _world(csrf_app)
+    world(csrf_app)
     client = csrf_app.test_client()
     _sign_in(client, "admin@example.com")
-    before = _snapshot(csrf_app)
+    before = snapshot(csrf_app)
     data = {"display_name": "Changed Name", "csrf_token": _token(client, "/account/")}
     assert client.post("/account/name", data=data).status_code == 302
-    assert _changed(before, _snapshot(csrf_app))
+    assert changed_tables(before, snapshot(csrf_app))
 
 
 @pytest.mark.parametrize("path", ["/login", "/invite/{token}"])
 def test_the_public_forms_refuse_a_request_without_a_csrf_token(csrf_app, path):
-    ids = _world(csrf_app)
+    ids = world(csrf_app)
     client = csrf_app.test_client()
-    before = _snapshot(csrf_app)
+    before = snapshot(csrf_app)
     data = {"email": "admin@example.com", "password": PASSWORD, "name": "Forged"}
     response = client.post(path.format(**ids), data=data)
     assert response.status_code == 400
     assert "form expired" in response.get_data(as_text=True)
-    assert not _changed(before, _snapshot(csrf_app))
+    assert not changed_tables(before, snapshot(csrf_app))
     assert client.get("/").status_code == 302  # not signed in
 
 
@@ -321,13 +240,13 @@ def test_the_route_inventory(web):
 
 
 def test_anonymous_visitors_get_only_the_public_pages(csrf_app):
-    ids = _world(csrf_app)
+    ids = world(csrf_app)
     client = csrf_app.test_client()
     checked = 0
     for rule in sorted(csrf_app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
             continue
-        url = _url(rule, ids)
+        url = url_for_rule(rule, ids)
         response = client.get(url)
         body = response.get_data(as_text=True)
         where = f"GET {url} ({rule.endpoint})"
@@ -372,8 +291,8 @@ def _untouched(app: Any, post_id: int, author_id: int) -> None:
 
 def _writers(app: Any) -> tuple[int, int]:
     with app.app_context():
-        writer = _user("writer@example.com", Role.WRITER).id
-        other = _user("other@example.com", Role.WRITER, Role.REVIEWER, Role.ADMIN).id
+        writer = make_user("writer@example.com", Role.WRITER).id
+        other = make_user("other@example.com", Role.WRITER, Role.REVIEWER, Role.ADMIN).id
     return writer, other
 
 
@@ -432,12 +351,12 @@ EXTRA_KEYS = [
 def test_the_api_refuses_unknown_keys_in_a_post(api, extra):
     app, headers, writer, _ = api
     client = app.test_client()
-    before = _snapshot(app)
+    before = snapshot(app)
     response = client.post("/api/v1/posts", json=sample() | extra, headers=headers)
     assert response.status_code == 422
     key = next(iter(extra))
     assert any(e["field"] == key for e in response.get_json()["errors"]), response.get_json()
-    assert not _changed(before, _snapshot(app))
+    assert not changed_tables(before, snapshot(app))
 
 
 @pytest.mark.parametrize("extra", [*EXTRA_KEYS, {"meta": {"state": "published"}}])
@@ -445,13 +364,13 @@ def test_the_api_refuses_unknown_keys_in_an_update(api, extra):
     app, headers, writer, _ = api
     client = app.test_client()
     created = client.post("/api/v1/posts", json=sample(), headers=headers).get_json()
-    before = _snapshot(app)
+    before = snapshot(app)
     inside = {"base_revision": 1, "content": sample() | extra}
     beside = {"base_revision": 1, "content": sample(), **extra}
     for body in (inside, beside) if "meta" not in extra else (beside,):
         response = client.put(f"/api/v1/posts/{created['id']}", json=body, headers=headers)
         assert response.status_code == 422, body.keys()
-        assert not _changed(before, _snapshot(app))
+        assert not changed_tables(before, snapshot(app))
     _untouched(app, created["id"], writer)
 
 
@@ -568,8 +487,8 @@ def test_publishing_writes_only_inside_site_dir(make_app, tmp_path):
     site = tmp_path / "deep" / "site"
     app = make_app(SITE_DIR=str(site))
     with app.app_context():
-        writer = _user("writer@example.com", Role.WRITER)
-        reviewer = _user("reviewer@example.com", Role.REVIEWER)
+        writer = make_user("writer@example.com", Role.WRITER)
+        reviewer = make_user("reviewer@example.com", Role.REVIEWER)
         content = sample() | {"tags": HOSTILE_TAGS}
         post = operations.create_post(parse_post(content), writer)
         operations.submit_for_review(post, writer)
@@ -621,7 +540,7 @@ def _same_site(location: str) -> bool:
 @pytest.mark.parametrize("target", OFFSITE, ids=repr)
 def test_signing_in_never_leads_off_site(web, target):
     with web.app_context():
-        _user("writer@example.com", Role.WRITER)
+        make_user("writer@example.com", Role.WRITER)
     client = web.test_client()
     response = client.post(
         "/login", data={"email": "writer@example.com", "password": PASSWORD, "next": target}

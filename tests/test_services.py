@@ -5,40 +5,13 @@ from __future__ import annotations
 import os
 import queue
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _start_worker(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:
-    """A real `celery worker` process (solo pool) with its output on a pipe."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "worker",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-            *args,
-        ],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+from helpers.processes import ROOT, start_worker
 
 
 def test_sign_in_throttle_is_shared_through_redis(make_app, redis_url):
@@ -70,7 +43,7 @@ def test_worker_process_starts_on_redis_and_answers(redis_url, tmp_path):
     node = f"test-{uuid.uuid4().hex[:10]}@localhost"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
     env.update(CELERY_BROKER_URL=broker, EDITORIAL_INSTANCE_PATH=str(tmp_path))
-    proc = _start_worker(env, ROOT, "-n", node)
+    proc = start_worker(env, ROOT, "-n", node)
     try:
         from celery import Celery
 
@@ -134,7 +107,7 @@ def test_worker_process_starts_on_the_embedded_broker(tmp_path):
         if k not in ("DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL", "REDIS_URL")
     }
     env.update(EDITORIAL_INSTANCE_PATH=str(instance), PYTHONPATH=str(ROOT))
-    proc = _start_worker(env, elsewhere)
+    proc = start_worker(env, elsewhere)
     try:
         output = _wait_for_line(proc, "ready.", 60)
     finally:

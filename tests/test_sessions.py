@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from test_editor import csrf_token
+from helpers.desk import csrf_token
 
 from conftest import PASSWORD
 from editorial import accounts, housekeeping

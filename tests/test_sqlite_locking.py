@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from flask import has_request_context, request
-from test_editor import cheap_passwords, form_fields
+from helpers.desk import form_fields
 
 from conftest import PASSWORD, sample
 from editorial import accounts, operations, tokens
@@ -26,7 +26,6 @@ from editorial.post_form import PostForm
 @pytest.fixture
 def web(make_app, monkeypatch):
     """CSRF off; no app context held open, so that every request has its own session."""
-    cheap_passwords(monkeypatch)
     return make_app(WTF_CSRF_ENABLED=False, API_RATE_LIMIT="1000 per minute")
 
 

@@ -16,17 +16,14 @@ from typing import Any
 
 import feedparser
 import pytest
-import test_publisher_worker as worker_tests
 from publisher_helpers import assert_site_whole
-from test_publisher_worker import TIMEOUT, Desk
+from publisher_processes import TIMEOUT, Desk
 
 from conftest import sign_in
 
 pytestmark = pytest.mark.slow
 
 # The desk, its real worker processes and the run's own Redis queue, as the publisher tests use.
-desk_for = worker_tests.desk_for
-redis_queue = worker_tests.redis_queue
 
 SITE_URL = "https://example.org/site/"  # what desk_for gives the worker
 TITLE = "The best task runners in 2026, ranked"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from test_editor import cheap_passwords
 
 from editorial import operations
 from editorial.errors import Conflict, PermissionDenied
@@ -18,11 +17,6 @@ from editorial.working import (
     discard_working_copy,
     working_copy,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch):
-    cheap_passwords(monkeypatch)
 
 
 @pytest.fixture
