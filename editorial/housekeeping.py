@@ -11,7 +11,7 @@ from . import sessions
 from .extensions import db
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="editorial.housekeeping.prune_sessions", ignore_result=True)
 def prune_sessions() -> int:
     """Delete ended and expired sign-in sessions (one row per sign-in would pile up)."""
     removed = sessions.prune(timedelta(days=current_app.config["SESSION_DAYS"]))

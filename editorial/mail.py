@@ -26,6 +26,7 @@ def _send(config: dict, to: str, subject: str, body: str) -> None:
 
 
 @shared_task(
+    name="editorial.mail.send_invitation",
     ignore_result=True,
     autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=True,
@@ -50,6 +51,7 @@ def send_invitation(invitation_id: int, link: str) -> None:
 
 
 @shared_task(
+    name="editorial.mail.send_notification",
     ignore_result=True,
     autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=True,

@@ -17,7 +17,10 @@ TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError, OSError)
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6)
+@shared_task(
+    name="editorial.publisher.run_job",
+    bind=True,
+    acks_late=True, reject_on_worker_lost=True, max_retries=6)
 def run_job(self, job_id: int) -> None:  # noqa: ANN001 - Celery's bound task
     """Publish or retract as the job says; running it twice changes nothing more."""
     try:
@@ -43,7 +46,7 @@ def run_job(self, job_id: int) -> None:  # noqa: ANN001 - Celery's bound task
         raise
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="editorial.publisher.sweep", ignore_result=True)
 def sweep() -> int:
     """Re-send jobs that are due and pending, or whose worker is gone (the outbox's safety net)."""
     ids = outbox.resend_due()
