@@ -83,7 +83,7 @@ print(json.dumps({"seconds": t2 - t1, "with_startup": t2 - t0,
 PUBLISH_ONE = """
 import json, time, statistics
 from editorial import create_app, operations, publishing, accounts
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
 from editorial.models import db, Role, PublishJob
 from bench.corpus import make_content, _samples
 import random, sqlalchemy as sa
@@ -109,7 +109,7 @@ print(json.dumps({{"median": statistics.median(times), "all": times}}))
 APPROVE_TO_LIVE = """
 import json, os, time, statistics
 from editorial import create_app, operations, accounts
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
 from editorial.models import db, Role, PublishJob, JobStatus
 from bench.corpus import make_content, _samples
 import random, sqlalchemy as sa

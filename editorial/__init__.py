@@ -23,32 +23,31 @@ def create_app(
     """The application factory: config from the environment, then ``test_config`` on top."""
     import os
 
-    from . import (
-        account,
+    from editorial import cli
+    from editorial.api import views as api
+    from editorial.celery_app import celery_init_app
+    from editorial.config import from_environment
+    from editorial.extensions import csrf, db, login_manager, migrate
+    from editorial.models import utcnow
+    from editorial.site.pages import tag_slug
+    from editorial.tasks import housekeeping, mail  # noqa: F401 - register their Celery tasks
+    from editorial.tasks import publishing as publishing_tasks  # noqa: F401 - registers tasks
+    from editorial.web import (
+        accounts,
         admin,
-        api,
         auth,
-        cli,
         comments,
         desk,
         editor,
-        errors_pages,
+        error_pages,
         headers,
         history,
-        housekeeping,  # noqa: F401 - registers its Celery task
-        mail,  # noqa: F401 - registers its Celery task
         notifications,
-        publish_views,
-        publisher,  # noqa: F401 - registers its Celery tasks
+        publishing,
         review,
-        sitefiles,
+        site_files,
     )
-    from .celery_app import celery_init_app
-    from .config import from_environment
-    from .extensions import csrf, db, login_manager, migrate
-    from .forms import IdConverter
-    from .models import utcnow
-    from .site import tag_slug
+    from editorial.web.forms import IdConverter
 
     app = Flask(
         __name__,
@@ -84,13 +83,13 @@ def create_app(
     app.register_blueprint(comments.bp)
     notifications.init_app(app)
     app.add_template_filter(tag_slug, "tag_slug")
-    app.register_blueprint(sitefiles.bp)
-    app.register_blueprint(publish_views.bp)
-    app.register_blueprint(account.bp)
+    app.register_blueprint(site_files.bp)
+    app.register_blueprint(publishing.bp)
+    app.register_blueprint(accounts.bp)
     app.register_blueprint(admin.bp)
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
-    errors_pages.init_app(app)
+    error_pages.init_app(app)
     headers.init_app(app)
     cli.init_app(app)
 

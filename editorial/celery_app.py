@@ -6,7 +6,7 @@ from celery import Celery, Task
 from celery.signals import worker_process_init
 from flask import Flask
 
-from .extensions import db
+from editorial.extensions import db
 
 
 def celery_init_app(app: Flask) -> Celery:

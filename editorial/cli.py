@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import accounts, operations, reviewing, tokens
-from .audit import record
-from .errors import Conflict, InvalidInput, PermissionDenied, user_message
-from .interchange import InterchangeError, parse_post
-from .models import ApiToken, Post, Role, User, db, utcnow
-from .rules import Severity, check_post
-from .workflow import IllegalTransition
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
+from editorial.domain.interchange import InterchangeError, parse_post
+from editorial.domain.rules import Severity, check_post
+from editorial.domain.workflow import IllegalTransition
+from editorial.models import ApiToken, Post, Role, User, db, utcnow
+from editorial.operations import accounts, review, tokens
+from editorial.operations import posts as ops
+from editorial.operations.audit import record
 
 ROLE_CHOICE = click.Choice([r.value for r in Role], case_sensitive=False)
 
@@ -140,7 +141,7 @@ def posts_import(files: tuple[Path, ...], author_email: str) -> None:
     for path in files:
         try:
             with db.session.begin_nested():
-                post = operations.create_post(parse_post(_read(path)), author)
+                post = ops.create_post(parse_post(_read(path)), author)
         except click.ClickException as exc:
             click.echo(f"Error: {exc.message}", err=True)
             failed += 1
@@ -162,10 +163,10 @@ def posts_import(files: tuple[Path, ...], author_email: str) -> None:
 @with_appcontext
 def posts_export(id_or_slug: str) -> None:
     """Print a post's current content as interchange JSON."""
-    post = operations.get_post(id_or_slug)
+    post = ops.get_post(id_or_slug)
     if post is None:
         raise _fail(f"No post with id or slug {id_or_slug}.")
-    click.echo(json.dumps(operations.export_post(post), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(ops.export_post(post), indent=2, ensure_ascii=False))
 
 
 @posts.command("check")
@@ -187,13 +188,13 @@ def posts_check(file: Path) -> None:
 
 
 def _decide(id_or_slug: str, reviewer_email: str, revision: int, decide: Any, comment: str) -> Post:
-    post = operations.get_post(id_or_slug)
+    post = ops.get_post(id_or_slug)
     if post is None:
         raise _fail(f"No post with id or slug {id_or_slug}.")
     reviewer = _user(reviewer_email)
     # The checklist is ticked in the desk; the command line decides on what was ticked there,
     # and on the revision the reviewer names as the one they read (refused if it is not current).
-    ticked = {c.item.key for c in reviewing.checklist_for(post, reviewer) if c.ticked}
+    ticked = {c.item.key for c in review.checklist_for(post, reviewer) if c.ticked}
     try:
         decide(post, reviewer, ticked, comment, revision)
         db.session.commit()
@@ -220,7 +221,7 @@ _REVISION = click.option(
 @with_appcontext
 def posts_approve(id_or_slug: str, reviewer_email: str, revision: int, comment: str) -> None:
     """Approve a post in review; the reviewer must have ticked its whole checklist in the desk."""
-    post = _decide(id_or_slug, reviewer_email, revision, reviewing.approve_post, comment)
+    post = _decide(id_or_slug, reviewer_email, revision, review.approve_post, comment)
     click.echo(f"Approved revision {post.approved_revision.number} of {post.slug}.")
 
 
@@ -234,7 +235,7 @@ def posts_request_changes(
     id_or_slug: str, reviewer_email: str, revision: int, comment: str
 ) -> None:
     """Send a post in review back to its writer with a comment."""
-    post = _decide(id_or_slug, reviewer_email, revision, reviewing.request_changes_post, comment)
+    post = _decide(id_or_slug, reviewer_email, revision, review.request_changes_post, comment)
     click.echo(f"Sent {post.slug} back to {post.author.email}.")
 
 
@@ -287,17 +288,17 @@ def demo() -> None:
     samples = resources.files("editorial") / "samples"
     for filename, email, fate in DEMO_POSTS:
         content = parse_post(samples.joinpath(filename).read_bytes())
-        if operations.get_post(content.slug) is not None:
+        if ops.get_post(content.slug) is not None:
             continue
-        post = operations.create_post(content, accounts_by_email[email])
+        post = ops.create_post(content, accounts_by_email[email])
         if fate != "draft":
-            operations.submit_for_review(post, post.author)
+            ops.submit_for_review(post, post.author)
         if fate == "approve":
-            operations.approve(
+            ops.approve(
                 post, reviewer, "Clear criteria, honest alternatives.", post.current_revision.number
             )
         elif fate == "request_changes":
-            operations.request_changes(
+            ops.request_changes(
                 post,
                 reviewer,
                 "Say which Hugo templating pain points you hit yourself.",
@@ -364,7 +365,8 @@ site = click.Group("site", help="The published static site.")
 @with_appcontext
 def site_rebuild() -> None:
     """Rebuild the whole site from the database into a fresh directory and swap it in."""
-    from . import publishing, sitebuild
+    from editorial.operations import publishing
+    from editorial.site import build as sitebuild
 
     publishing.lock_site()  # publish jobs wait until the new site is in place
     total = db.session.scalar(
@@ -387,7 +389,7 @@ def init_app(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
-    from . import create_app
+    from editorial import create_app
 
     return create_app()
 

@@ -4,7 +4,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
-from .models import db
+from editorial.models import db
 
 migrate = Migrate()
 login_manager = LoginManager()

@@ -26,9 +26,11 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
-from editorial import accounts, create_app, operations, security
-from editorial.interchange import parse_post
+from editorial import create_app
+from editorial.domain import passwords as security
+from editorial.domain.interchange import parse_post
 from editorial.models import Role, User, db
+from editorial.operations import accounts, posts
 
 SAMPLES = Path(__file__).resolve().parent.parent / "editorial" / "samples"
 POSTGRES_URL = os.environ.get(
@@ -214,7 +216,7 @@ def create_post(app: Any) -> Callable[..., Any]:
     def factory(author: User, data: dict[str, Any] | None = None, **changes: Any) -> Any:
         content = copy.deepcopy(data) if data is not None else sample()
         content.update(changes)
-        post = operations.create_post(parse_post(content), author)
+        post = posts.create_post(parse_post(content), author)
         db.session.commit()
         return post
 

@@ -14,10 +14,10 @@ import lxml.html
 import sqlalchemy as sa
 
 from conftest import sample
-from editorial import operations, outbox
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import JobStatus, Post, PublishJob, User, db, utcnow
-from editorial.workflow import PostState
+from editorial.operations import outbox, posts
 
 FEEDS = ("feed.rss", "feed.atom", "feed.json")
 
@@ -38,8 +38,8 @@ def approve(post: Post, reviewer: User, publish_at: datetime | None = None) -> P
     """Submit ``post`` (as its author) unless it is in review, approve its current revision,
     commit; its job."""
     if post.state != PostState.IN_REVIEW:
-        operations.submit_for_review(post, post.author)
-    operations.approve(post, reviewer, "Good.", post.current_revision.number, publish_at)
+        posts.submit_for_review(post, post.author)
+    posts.approve(post, reviewer, "Good.", post.current_revision.number, publish_at)
     db.session.commit()
     job = outbox.latest_job(post)
     assert job is not None and job.action == "publish"
@@ -56,7 +56,7 @@ def mark_running(job: PublishJob, worker: str, held_for: timedelta = outbox.HOLD
 def edit(post: Post, **changes: Any) -> None:
     """Save a new revision as the author (withdrawing an approval, or drafting a live post)."""
     data = {**post.current_revision.content, **changes}
-    operations.save_revision(post, parse_post(data), post.author)
+    posts.save_revision(post, parse_post(data), post.author)
     db.session.commit()
 
 

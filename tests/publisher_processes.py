@@ -29,10 +29,10 @@ import sqlalchemy as sa
 from publisher_helpers import content
 
 from conftest import PASSWORD
-from editorial import accounts, operations, outbox
 from editorial.config import broker_settings
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
 from editorial.models import Role, db, utcnow
+from editorial.operations import accounts, outbox, posts
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30.0
@@ -45,7 +45,7 @@ STALLING_CELERY = """
 import builtins, os, sys, time
 from pathlib import Path
 
-import editorial.sitebuild
+import editorial.site.build
 from celery.__main__ import main
 
 def stalling_open(path, *args, **kwargs):
@@ -57,7 +57,7 @@ def stalling_open(path, *args, **kwargs):
         time.sleep(600)
     return handle
 
-editorial.sitebuild.open = stalling_open
+editorial.site.build.open = stalling_open
 sys.argv[0] = "celery"
 main()
 """
@@ -226,7 +226,7 @@ def desks(make_app: Any, database_url: str, tmp_path: Path) -> Iterator[Callable
         reviewer = _user("rev@example.com", Role.REVIEWER)
 
         def make_post(n: int, **changes: Any) -> Any:
-            post = operations.create_post(parse_post(content(n, **changes)), writer)
+            post = posts.create_post(parse_post(content(n, **changes)), writer)
             db.session.commit()
             return post
 

@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from conftest import PASSWORD, sample
-from editorial import tokens
 from editorial.models import Role, db
+from editorial.operations import tokens
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def api(make_app):
 
 
 def _token(email: str, *roles: Role) -> str:
-    from editorial import accounts
+    from editorial.operations import accounts
 
     user = accounts.create_user(email, email.split("@")[0].title(), PASSWORD, roles)
     db.session.flush()

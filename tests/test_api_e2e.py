@@ -15,8 +15,8 @@ from publisher_helpers import assert_site_whole
 from publisher_processes import TIMEOUT, Desk
 
 from conftest import sample
-from editorial import accounts, tokens
 from editorial.models import db
+from editorial.operations import accounts, tokens
 
 pytestmark = pytest.mark.slow
 

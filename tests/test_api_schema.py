@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conftest import PASSWORD, sample
-from editorial import accounts, operations, tokens
-from editorial.api_models import openapi
-from editorial.interchange import parse_post
+from editorial.api.schemas import openapi
+from editorial.domain.interchange import parse_post
 from editorial.models import Role, db
+from editorial.operations import accounts, posts, tokens
 
 CHECKS = [
     not_a_server_error,
@@ -74,9 +74,9 @@ def post_ids(api: Any) -> list[int]:
     """A writer's draft and their post in review: generated requests are sent to these as
     well as to random ids, so that they reach past the 404."""
     writer, _ = _token("writer@example.com", Role.WRITER)
-    draft = operations.create_post(parse_post(sample()), writer)
-    in_review = operations.create_post(parse_post(sample() | {"slug": "in-review"}), writer)
-    operations.submit_for_review(in_review, writer)
+    draft = posts.create_post(parse_post(sample()), writer)
+    in_review = posts.create_post(parse_post(sample() | {"slug": "in-review"}), writer)
+    posts.submit_for_review(in_review, writer)
     db.session.commit()
     return [draft.id, in_review.id]
 
@@ -160,10 +160,10 @@ def test_a_reviewer_decides_on_a_fresh_post_as_documented(api_schema, reviewer_t
     @BOUNDED
     @given(case=operation.as_strategy(), approve=st.booleans())
     def run(case: Any, approve: bool) -> None:
-        post = operations.create_post(
+        post = posts.create_post(
             parse_post(sample() | {"slug": f"fresh-{next(made)}"}), writer
         )
-        operations.submit_for_review(post, writer)
+        posts.submit_for_review(post, writer)
         db.session.commit()
         case.path_parameters = {"post_id": post.id}
         case.body["revision"] = 1

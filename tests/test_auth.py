@@ -7,8 +7,8 @@ import re
 import pytest
 
 from conftest import PASSWORD
-from editorial import accounts
 from editorial.models import Role, db
+from editorial.operations import accounts
 
 
 @pytest.fixture
@@ -251,7 +251,7 @@ def test_session_cookie_flags_in_production(make_app, production_env):
     ],
 )
 def test_role_required_is_checked_on_the_server(make_app, roles, expected):
-    from editorial.permissions import role_required
+    from editorial.web.permissions import role_required
 
     guarded = make_app(WTF_CSRF_ENABLED=False)
 

@@ -38,19 +38,12 @@ from helpers.desk import form_fields
 from helpers.sweep import changed_tables, snapshot, url_for_rule
 
 from conftest import PASSWORD, sample
-from editorial import (
-    accounts,
-    checklist,
-    operations,
-    outbox,
-    people,
-    publishing,
-    reviewing,
-    tokens,
-)
-from editorial.interchange import parse_post
+from editorial.domain import checklist
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import ApiToken, JobStatus, Post, Role, User, db
-from editorial.workflow import PostState
+from editorial.operations import accounts, outbox, people, publishing, review, tokens
+from editorial.operations import posts as operations
 
 ACTORS = ("anon", "author", "author_rv", "writer", "reviewer", "admin")
 OWNERS = ("author", "author_rv")
@@ -275,8 +268,8 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
         if state != "draft":
             operations.submit_for_review(post, author)
         if state == "in_review":  # the reviewer is on it: claimed, every box ticked
-            reviewing.claim(post, reviewer, 60)
-            reviewing.sign_off(post, reviewer, keys)
+            review.claim(post, reviewer, 60)
+            review.sign_off(post, reviewer, keys)
         if state == "changes_requested":
             operations.request_changes(post, decider, "Say more.", 1)
         if state in ("approved", "published", "retracted"):
@@ -292,7 +285,7 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
         if state == "approved":
             job.status = JobStatus.FAILED  # an approved post waits on its job: here, a failed one
         db.session.flush()
-        comment = reviewing.add_comment(post, decider, "A question for the author.")
+        comment = review.add_comment(post, decider, "A question for the author.")
         # A token to revoke: the author's (the route has no post; it is the same for everyone).
         spare_id = world.posts.get("author", {}).get("token_id", 0)
         spare = db.session.get(ApiToken, spare_id)

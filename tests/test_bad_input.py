@@ -17,8 +17,8 @@ from helpers.desk import error_next_to
 from helpers.sweep import url_for_rule, world
 
 from conftest import PASSWORD
-from editorial import tokens
 from editorial.models import Post, Role, User, db
+from editorial.operations import tokens
 
 HUGE = "99999999999999999999"  # past 2**63 - 1: SQLite raises OverflowError, PostgreSQL refuses
 HUGE_IDS = [HUGE, "9" * 5000]  # the second is past what int() reads from text

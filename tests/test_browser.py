@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import sample, sign_in
-from editorial import operations
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import Post, User, db
-from editorial.workflow import PostState
+from editorial.operations import posts
 
 VERDICT = "It earns this place because it is quick to learn, well documented and dependable."
 
@@ -153,7 +153,7 @@ def _expect() -> Any:
 def draft(live_app: Any, writer: str) -> int:
     with live_app.app_context():
         author = db.session.scalar(sa.select(User).where(User.email == writer))
-        post = operations.create_post(parse_post(sample()), author)
+        post = posts.create_post(parse_post(sample()), author)
         db.session.commit()
         return post.id
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import sample
-from editorial.checklist import entry_key, items
+from editorial.domain.checklist import entry_key, items
 
 
 def fingerprints(content: dict[str, Any]) -> dict[str, str]:

@@ -16,10 +16,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from conftest import PASSWORD, SAMPLES, sample
-from editorial import accounts, checklist, cli, operations, reviewing, tokens
-from editorial.interchange import parse_post
+from editorial import cli
+from editorial.domain import checklist
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import AuditEvent, Post, Revision, Role, User, db
-from editorial.workflow import PostState
+from editorial.operations import accounts, review, tokens
+from editorial.operations import posts as operations
 
 GOOD = SAMPLES / "python-web-frameworks-2026.json"
 OTHER = SAMPLES / "password-managers-2026.json"
@@ -385,7 +388,7 @@ def in_review(app, create_user):
 def _tick_everything(post_id: int, email: str) -> None:
     post = db.session.get(Post, post_id)
     keys = {item.key for item in checklist.items(post.current_revision.content)}
-    reviewing.sign_off(post, accounts.find_user(email), keys)
+    review.sign_off(post, accounts.find_user(email), keys)
     db.session.commit()
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import sample
-from editorial import operations
 from editorial.models import Role, db
+from editorial.operations import posts
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_a_writer_sees_their_posts_with_state_and_findings(
 
 def test_the_desk_filters_by_state(client, auth, writer, create_post):
     in_review = create_post(writer)
-    operations.submit_for_review(in_review, writer)
+    posts.submit_for_review(in_review, writer)
     db.session.commit()
     create_post(writer, sample("static-site-generators-2026"))
     auth.login()

@@ -10,7 +10,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader
 
 from conftest import sample
-from editorial.diff import EntryMove, FieldChange, WordChange, diff_posts, word_diff
+from editorial.domain.diff import EntryMove, FieldChange, WordChange, diff_posts, word_diff
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -42,7 +42,7 @@ def field(fields: list[FieldChange], label: str) -> FieldChange:
 
 def render(diff: Any) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-    return str(env.get_template("desk/_diff.html").module.render_diff(diff))
+    return str(env.get_template("history/_diff.html").module.render_diff(diff))
 
 
 # Ranking changes ---------------------------------------------------------------------------

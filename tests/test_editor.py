@@ -32,9 +32,9 @@ from helpers.desk import (
 )
 
 from conftest import sample
-from editorial import operations
+from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
-from editorial.workflow import PostState
+from editorial.operations import posts
 
 SAMPLE_NAMES = [
     "python-web-frameworks-2026",
@@ -111,7 +111,7 @@ def test_a_writer_starts_a_new_ranking_from_the_desk(browser, writer):
     assert "Saved as revision 1." in edited
 
     errors = sum(
-        f.severity.value == "error" for f in operations.findings_for(post.current_revision)
+        f.severity.value == "error" for f in posts.findings_for(post.current_revision)
     )
     assert errors > 0
     row = _desk_row(browser.get("/").get_data(as_text=True), "The best static hosts in 2026")
@@ -176,7 +176,7 @@ def test_a_changed_field_makes_a_revision_with_exactly_that_change(browser, post
     expected["faq"][0]["answer"] = "Yes."
     post = fresh(post)
     assert revision_numbers(post) == [1, 2]
-    exported = operations.export_post(post)
+    exported = posts.export_post(post)
     assert exported.pop("meta")["revision"] == 2
     assert exported == stored(expected)
     assert "Saved as revision 2." in browser.get(edit_url(post)).get_data(as_text=True)
@@ -619,8 +619,8 @@ def publish(post: Post, reviewer: Any) -> None:
     Only the last step is not an operation yet: the publisher (issue 5) will own it, and this
     helper should then call it instead of setting the columns.
     """
-    operations.submit_for_review(post, post.author)
-    operations.approve(post, reviewer, "", post.current_revision.number)
+    posts.submit_for_review(post, post.author)
+    posts.approve(post, reviewer, "", post.current_revision.number)
     post.published_revision = post.approved_revision
     db.session.flush()  # the pin must be stored before the state that requires it
     post.state = PostState.PUBLISHED

@@ -23,10 +23,10 @@ import feedparser
 import pytest
 
 from conftest import PASSWORD, sample, sign_in
-from editorial import accounts, operations, outbox, publishing, reviewing
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
-from editorial.workflow import PostState
+from editorial.operations import accounts, outbox, posts, publishing, review
 
 # Markdown and HTML that tries to run script, leave its element, or smuggle an address in.
 PAYLOADS = [
@@ -210,10 +210,10 @@ def hostile(live_app) -> dict[str, Any]:
         reviewer = accounts.create_user(
             "rev@example.com", "Rev <script>alert('name')</script>", PASSWORD, [Role.REVIEWER]
         )
-        post = operations.create_post(parse_post(sample()), writer)
-        operations.save_revision(post, parse_post(hostile_content()), writer, base_revision=1)
-        operations.submit_for_review(post, writer)
-        reviewing.add_comment(post, reviewer, "\n\n".join(PAYLOADS[:8]))
+        post = posts.create_post(parse_post(sample()), writer)
+        posts.save_revision(post, parse_post(hostile_content()), writer, base_revision=1)
+        posts.submit_for_review(post, writer)
+        review.add_comment(post, reviewer, "\n\n".join(PAYLOADS[:8]))
         db.session.commit()
         return {"post_id": post.id, "slug": post.slug}
 
@@ -269,7 +269,7 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
     with live_app.app_context():
         post = db.session.get(Post, post_id)
         reviewer = accounts.find_user("rev@example.com")
-        operations.approve(post, reviewer, "Fine.", post.current_revision.number)
+        posts.approve(post, reviewer, "Fine.", post.current_revision.number)
         db.session.commit()
         assert publishing.run(outbox.latest_job(post).id)
         assert db.session.get(Post, post_id).state == PostState.PUBLISHED

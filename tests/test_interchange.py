@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES, sample
-from editorial.interchange import LIMITS, InterchangeError, json_schema, parse_post
+from editorial.domain.interchange import LIMITS, InterchangeError, json_schema, parse_post
 
 DOCS_SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "ranking-post.schema.json"
 
@@ -98,7 +98,7 @@ def test_committed_schema_matches_the_code():
     committed = json.loads(DOCS_SCHEMA.read_text())
     assert committed == json_schema(), (
         "docs/ranking-post.schema.json is stale: "
-        "python -m editorial.interchange > docs/ranking-post.schema.json"
+        "python -m editorial.domain.interchange > docs/ranking-post.schema.json"
     )
 
 

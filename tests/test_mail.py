@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from helpers.processes import ROOT, start_worker
 
 from conftest import PASSWORD, sample
-from editorial import accounts, operations
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
 from editorial.models import Notification, Role, User, db
+from editorial.operations import accounts, posts
 
 WAIT = 30  # seconds: a worker that has not delivered by then is not going to
 
@@ -92,8 +92,8 @@ def _people() -> dict[str, User]:
 
 
 def _submit(author: User, name: str = "python-web-frameworks-2026") -> None:
-    post = operations.create_post(parse_post(sample(name)), author)
-    operations.submit_for_review(post, author)
+    post = posts.create_post(parse_post(sample(name)), author)
+    posts.submit_for_review(post, author)
     db.session.commit()
 
 
@@ -196,7 +196,7 @@ def test_without_a_mail_server_nothing_is_queued(
 def test_an_invitation_is_emailed_when_mail_is_configured(
     app: Any, client: Any, inbox: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from editorial import mail
+    from editorial.tasks import mail
 
     handler, port = inbox
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="desk@example.org")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from editorial.markdown import ALLOWED_TAGS, render_content, render_markdown
+from editorial.domain.markdown import ALLOWED_TAGS, render_content, render_markdown
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
+from editorial.domain.workflow import PostState
 from editorial.models import AuditEvent, Post, Revision, Role, User, db
-from editorial.workflow import PostState
 
 
 def test_migrations_match_models(app):

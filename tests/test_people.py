@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import PASSWORD, sample
-from editorial import accounts, operations, people, tokens
-from editorial.errors import Conflict, InvalidInput
-from editorial.interchange import parse_post
+from editorial.domain.errors import Conflict, InvalidInput
+from editorial.domain.interchange import parse_post
 from editorial.models import AuditEvent, Invitation, Post, Role, User, db, utcnow
+from editorial.operations import accounts, people, posts, tokens
 
 NEW_PASSWORD = "purple elephants juggle quietly"
 
@@ -713,7 +713,7 @@ def test_a_deactivated_user_is_locked_out_but_their_work_stays(web):
     with web.app_context():
         admin = _admin().id
         writer = _user("writer@example.com", Role.WRITER)
-        post = operations.create_post(parse_post(sample()), writer).id
+        post = posts.create_post(parse_post(sample()), writer).id
         _, api_token = tokens.create_token(writer, "agent")
         db.session.commit()
         writer = writer.id

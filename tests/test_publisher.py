@@ -28,8 +28,8 @@ from publisher_helpers import (
 )
 
 from conftest import PASSWORD
-from editorial import operations, outbox, publisher, publishing, sitebuild
 from editorial.config import broker_settings
+from editorial.domain.workflow import PostState
 from editorial.models import (
     AuditEvent,
     JobStatus,
@@ -39,7 +39,10 @@ from editorial.models import (
     db,
     utcnow,
 )
-from editorial.workflow import PostState
+from editorial.operations import outbox, publishing
+from editorial.operations import posts as operations
+from editorial.site import build as sitebuild
+from editorial.tasks import publishing as publisher
 
 SITE_URL = "https://example.org/site/"
 

@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from publisher_helpers import approve, content, mark_running
 
 from conftest import PASSWORD
-from editorial import outbox, publishing
 from editorial.config import broker_settings
 from editorial.models import AuditEvent, JobStatus, Publication, PublishJob, Role, db, utcnow
+from editorial.operations import outbox, publishing
 
 SECOND = timedelta(seconds=1)
 

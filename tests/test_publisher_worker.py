@@ -22,9 +22,9 @@ from publisher_helpers import approve, assert_site_whole, feed_ids, files
 from publisher_processes import TIMEOUT, Desk, OwnRedis
 
 from conftest import need_service
-from editorial import outbox
+from editorial.domain.workflow import PostState
 from editorial.models import PublishJob, db
-from editorial.workflow import PostState
+from editorial.operations import outbox
 
 pytestmark = pytest.mark.slow
 

@@ -18,17 +18,9 @@ import sqlalchemy as sa
 from helpers.desk import csrf_on_app
 
 from conftest import PASSWORD, sample
-from editorial import (
-    accounts,
-    checklist,
-    mail,
-    operations,
-    outbox,
-    publishing,
-    reviewing,
-    rules,
-)
-from editorial.interchange import parse_post
+from editorial.domain import checklist, rules
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import (
     AuditEvent,
     Comment,
@@ -42,8 +34,9 @@ from editorial.models import (
     db,
     utcnow,
 )
-from editorial.outbox import latest_job
-from editorial.workflow import PostState
+from editorial.operations import accounts, outbox, posts, publishing, review
+from editorial.operations.outbox import latest_job
+from editorial.tasks import mail
 
 FRAMEWORKS = "python-web-frameworks-2026"  # entries Django, FastAPI, Flask, Litestar
 GENERATORS = "static-site-generators-2026"  # entries Astro, Hugo, Eleventy
@@ -114,14 +107,14 @@ def draft(author: User, name: str = FRAMEWORKS, edit: Callable[[dict], None] | N
     content = sample(name)
     if edit:
         edit(content)
-    post = operations.create_post(parse_post(content), author)
+    post = posts.create_post(parse_post(content), author)
     db.session.commit()
     return post
 
 
 def submitted(author: User, name: str = FRAMEWORKS, **kwargs: Any) -> Post:
     post = draft(author, name, **kwargs)
-    operations.submit_for_review(post, author)
+    posts.submit_for_review(post, author)
     db.session.commit()
     return post
 
@@ -131,8 +124,8 @@ def revise_and_resubmit(post: Post, edit: Callable[[dict], None]) -> None:
     content = copy.deepcopy(post.current_revision.content)
     edit(content)
     number = post.current_revision.number
-    operations.save_revision(post, parse_post(content), post.author, base_revision=number)
-    operations.submit_for_review(post, post.author)
+    posts.save_revision(post, parse_post(content), post.author, base_revision=number)
+    posts.submit_for_review(post, post.author)
     db.session.commit()
 
 
@@ -255,13 +248,13 @@ def queue_rows(page: str) -> list[dict[str, str]]:
 def _in_state(author: User, state: str, decider: User, name: str = FRAMEWORKS) -> Post:
     post = draft(author, name) if state == "draft" else submitted(author, name)
     if state in ("approved", "published"):
-        reviewing.approve_post(post, decider, set(keys(post)), "Fine.", 1)
+        review.approve_post(post, decider, set(keys(post)), "Fine.", 1)
         db.session.commit()
     if state == "published":
         publishing.run(latest_job(post).id)
         assert fresh(post.id).state == PostState.PUBLISHED
     if state == "changes_requested":
-        reviewing.request_changes_post(post, decider, set(), "Say more about Flask.", 1)
+        review.request_changes_post(post, decider, set(), "Say more about Flask.", 1)
         db.session.commit()
     return post
 
@@ -337,7 +330,7 @@ def test_a_plain_writer_cannot_use_the_review_desk(desk, people, method, path):
     response = getattr(writer, method)(path.format(id=post.id))
     assert response.status_code == 403
     assert "Review queue" not in writer.get("/").text  # nor is it linked from the header
-    assert reviewing.active_claim(post) is None
+    assert review.active_claim(post) is None
 
 
 def test_a_decision_without_the_forms_csrf_token_is_refused(desk, people):
@@ -431,7 +424,7 @@ def test_approval_pins_the_revision_and_a_later_edit_withdraws_it(desk, people):
 
     content = copy.deepcopy(post.current_revision.content)
     content["summary"] = "Four Python web frameworks compared, with when to pick another."
-    operations.save_revision(post, parse_post(content), writer, base_revision=1)
+    posts.save_revision(post, parse_post(content), writer, base_revision=1)
     db.session.commit()
 
     post = fresh(post.id)
@@ -445,7 +438,7 @@ def test_a_decision_on_a_revision_that_is_no_longer_current_is_refused(desk, peo
     post = submitted(writer)
     rhea = desk("rhea")
     assert 'name="revision" value="1"' in rhea.get(f"/review/{post.id}").text
-    operations.withdraw(post, writer)
+    posts.withdraw(post, writer)
     db.session.commit()
     revise_and_resubmit(post, longer_flask_verdict)
 
@@ -559,7 +552,7 @@ def test_a_claim_keeps_other_reviewers_from_deciding_until_it_lapses(app, desk, 
     post = submitted(people["writer"])
     rhea, rob = desk("rhea"), desk("rob")
     assert rhea.post(f"/review/{post.id}/claim").headers["Location"] == f"/review/{post.id}"
-    held = reviewing.active_claim(post)
+    held = review.active_claim(post)
     assert held.reviewer_id == people["rhea"].id
     assert held.expires_at - held.claimed_at == timedelta(
         minutes=app.config["REVIEW_CLAIM_MINUTES"]
@@ -577,9 +570,9 @@ def test_a_claim_keeps_other_reviewers_from_deciding_until_it_lapses(app, desk, 
     assert decisions(post.id) == []
 
     # The claim lapses (as if it had been taken an hour ago for half an hour).
-    reviewing.claim(post, people["rhea"], 30, now=utcnow() - timedelta(hours=1))
+    review.claim(post, people["rhea"], 30, now=utcnow() - timedelta(hours=1))
     db.session.commit()
-    assert reviewing.active_claim(post) is None
+    assert review.active_claim(post) is None
     assert queue_rows(rob.get("/review/").text)[0]["Reviewer"] == "—"
     assert decide(rob, post, "approve").status_code == 302
     assert fresh(post.id).state == PostState.APPROVED
@@ -595,12 +588,12 @@ def test_releasing_a_claim_lets_another_reviewer_take_it(desk, people):
     assert "Only the reviewer who claimed this post (or an admin) can release it." in flashes(
         response.text
     )
-    assert reviewing.active_claim(post).reviewer_id == people["rhea"].id
+    assert review.active_claim(post).reviewer_id == people["rhea"].id
 
     assert rhea.post(f"/review/{post.id}/release").headers["Location"] == "/review/"
-    assert reviewing.active_claim(post) is None
+    assert review.active_claim(post) is None
     rob.post(f"/review/{post.id}/claim")
-    assert reviewing.active_claim(post).reviewer_id == people["rob"].id
+    assert review.active_claim(post).reviewer_id == people["rob"].id
 
 
 # --- the queue ----------------------------------------------------------------------------------
@@ -617,7 +610,7 @@ def test_the_queue_lists_posts_in_review_oldest_first_and_filters_them(desk, peo
     managers = draft(writer, MANAGERS, edit=short_verdict)
     draft(writer, FRAMEWORKS, edit=lambda c: c.update(slug="still-a-draft"))
     for post in (managers, frameworks, generators):  # not the order they were created in
-        operations.submit_for_review(post, post.author)
+        posts.submit_for_review(post, post.author)
         db.session.commit()
     rob = desk("rob")
 
@@ -688,7 +681,7 @@ def test_the_command_line_keeps_the_four_eyes_rule(app, people):
     result = runner.invoke(args=approve)
     assert result.exit_code != 0
     assert "Tick every checklist item before approving" in result.output
-    reviewing.sign_off(post, people["rhea"], set(keys(post)))
+    review.sign_off(post, people["rhea"], set(keys(post)))
     db.session.commit()
     result = runner.invoke(args=[*approve, "--comment", "Clear criteria."])
     assert result.exit_code == 0, result.output
@@ -750,7 +743,7 @@ def test_bulk_approval_never_covers_a_revision_the_reviewer_did_not_sign_off(des
     # Rhea ticks every box of revision 1 on its review page.
     assert decide(rhea, post, "save", headers={"HX-Request": "true"}).status_code == 204
     # The writer withdraws, reorders, retitles and resubmits: revision 2.
-    operations.withdraw(post, post.author)
+    posts.withdraw(post, post.author)
     db.session.commit()
     revise_and_resubmit(post, sponsored_rewrite)
     assert post.current_revision.number == 2
@@ -782,7 +775,7 @@ def test_ticks_carried_over_unchanged_still_need_a_look_before_bulk_approval(des
     post = submitted(people["writer"])
     rhea = desk("rhea")
     assert decide(rhea, post, "save", headers={"HX-Request": "true"}).status_code == 204
-    operations.withdraw(post, post.author)
+    posts.withdraw(post, post.author)
     db.session.commit()
     revise_and_resubmit(post, longer_flask_verdict)
     # Every unchanged item still shows its tick, but they were given on revision 1.
@@ -797,13 +790,13 @@ def test_ticks_carried_over_unchanged_still_need_a_look_before_bulk_approval(des
 def test_the_command_line_decides_only_on_the_revision_named(app, people):
     runner = app.test_cli_runner()
     post = submitted(people["writer"])
-    reviewing.sign_off(post, people["rhea"], set(keys(post)))
+    review.sign_off(post, people["rhea"], set(keys(post)))
     db.session.commit()
-    operations.withdraw(post, post.author)
+    posts.withdraw(post, post.author)
     db.session.commit()
     revise_and_resubmit(post, sponsored_rewrite)
     # The items the rewrite did not touch keep their ticks; the reviewer has read revision 1.
-    reviewing.sign_off(post, people["rhea"], set(keys(post)))
+    review.sign_off(post, people["rhea"], set(keys(post)))
     db.session.commit()
 
     approve = ["posts", "approve", str(post.id), "--reviewer", "rhea@example.com"]
@@ -987,7 +980,7 @@ def test_two_reviewers_deciding_at_once_record_one_decision(desk, people, second
     post = submitted(people["writer"])
     every = keys(post)
     for reviewer in (people["rhea"], people["rob"]):
-        reviewing.sign_off(post, reviewer, set(every))
+        review.sign_off(post, reviewer, set(every))
     db.session.commit()
     pairs = [(desk("rhea"), "approve"), (desk("rob"), second)]
     post_id, path = post.id, f"/review/{post.id}/decide"

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import PASSWORD, sample, sign_in
-from editorial import accounts, operations
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import Comment, Post, Role, User, db
-from editorial.workflow import PostState
+from editorial.operations import accounts, posts
 
 REVIEWER = "rhea@example.com"
 
@@ -29,8 +29,8 @@ def in_review(live_app: Any, writer: str) -> int:
     with live_app.app_context():
         accounts.create_user(REVIEWER, "Rhea Reviewer", PASSWORD, [Role.REVIEWER])
         author = db.session.scalar(sa.select(User).where(User.email == writer))
-        post = operations.create_post(parse_post(sample()), author)
-        operations.submit_for_review(post, author)
+        post = posts.create_post(parse_post(sample()), author)
+        posts.submit_for_review(post, author)
         db.session.commit()
         return post.id
 

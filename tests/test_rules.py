@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from editorial.interchange import RankingPost
-from editorial.rules import SLUG_PATTERN, Finding, Severity, check_post, has_errors
+from editorial.domain.interchange import RankingPost
+from editorial.domain.rules import SLUG_PATTERN, Finding, Severity, check_post, has_errors
 
 CRITERIA = ["Performance", "Ecosystem", "Learning curve"]
 

@@ -19,18 +19,11 @@ from helpers.desk import error_next_to, form_fields
 from helpers.sweep import SECRET_TITLE, changed_tables, make_user, snapshot, url_for_rule, world
 
 from conftest import PASSWORD, sample
-from editorial import (
-    accounts,
-    operations,
-    outbox,
-    people,
-    publishing,
-    rules,
-    tokens,
-)
-from editorial.interchange import parse_post
+from editorial.domain import rules
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
-from editorial.workflow import PostState
+from editorial.operations import accounts, outbox, people, posts, publishing, tokens
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -300,7 +293,7 @@ def test_extra_fields_in_the_editor_change_nothing_but_the_content(csrf_app):
     writer, other = _writers(csrf_app)
     with csrf_app.app_context():
         author = accounts.find_user("writer@example.com")
-        post_id = operations.create_post(parse_post(sample()), author).id
+        post_id = posts.create_post(parse_post(sample()), author).id
         db.session.commit()
     client = csrf_app.test_client()
     _sign_in(client, "writer@example.com")
@@ -432,7 +425,7 @@ def test_the_rules_refuse_a_hostile_slug(slug):
 def test_the_editor_refuses_hostile_slugs_next_to_the_field(csrf_app):
     writer, _ = _writers(csrf_app)
     with csrf_app.app_context():
-        post_id = operations.create_post(
+        post_id = posts.create_post(
             parse_post(sample()), accounts.find_user("writer@example.com")
         ).id
         db.session.commit()
@@ -490,9 +483,9 @@ def test_publishing_writes_only_inside_site_dir(make_app, tmp_path):
         writer = make_user("writer@example.com", Role.WRITER)
         reviewer = make_user("reviewer@example.com", Role.REVIEWER)
         content = sample() | {"tags": HOSTILE_TAGS}
-        post = operations.create_post(parse_post(content), writer)
-        operations.submit_for_review(post, writer)
-        operations.approve(post, reviewer, "Good.", post.current_revision.number)
+        post = posts.create_post(parse_post(content), writer)
+        posts.submit_for_review(post, writer)
+        posts.approve(post, reviewer, "Good.", post.current_revision.number)
         db.session.commit()
         job_id = outbox.latest_job(post).id
         before = _listing(tmp_path)

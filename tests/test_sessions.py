@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from helpers.desk import csrf_token
 
 from conftest import PASSWORD
-from editorial import accounts, housekeeping
 from editorial.models import Role, UserSession, db, utcnow
+from editorial.operations import accounts
+from editorial.tasks import housekeeping
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import SAMPLES, _config, sample
 from editorial import create_app
-from editorial.markdown import render_content
-from editorial.site import Correction, render_post_page
+from editorial.domain.markdown import render_content
+from editorial.site.pages import Correction, render_post_page
 
 SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.json"))
 HOSTILE = "<script>alert(1)</script>"

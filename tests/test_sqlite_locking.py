@@ -17,10 +17,10 @@ from flask import has_request_context, request
 from helpers.desk import form_fields
 
 from conftest import PASSWORD, sample
-from editorial import accounts, operations, tokens
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
 from editorial.models import Comment, Post, Role, db
-from editorial.post_form import PostForm
+from editorial.operations import accounts, posts, tokens
+from editorial.web.post_form import PostForm
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _writer(app: Any, email: str) -> tuple[Any, int, str]:
     with app.app_context():
         user = accounts.create_user(email, email.split("@")[0].title(), PASSWORD, [Role.WRITER])
         slug = "post-of-" + email.split("@")[0]
-        post = operations.create_post(parse_post(sample() | {"slug": slug}), user)
+        post = posts.create_post(parse_post(sample() | {"slug": slug}), user)
         _, token = tokens.create_token(user, "agent")
         db.session.commit()
         post_id = post.id

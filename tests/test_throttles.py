@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSWORD
-from editorial import accounts, tokens
 from editorial.models import Role, db
+from editorial.operations import accounts, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0

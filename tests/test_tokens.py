@@ -8,9 +8,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from editorial import accounts, tokens
-from editorial.errors import InvalidInput, PermissionDenied
+from editorial.domain.errors import InvalidInput, PermissionDenied
 from editorial.models import ApiToken, AuditEvent, Role, db
+from editorial.operations import accounts, tokens
 
 
 @pytest.fixture

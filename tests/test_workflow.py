@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from editorial.workflow import TRANSITIONS, Action, IllegalTransition, PostState, next_state
+from editorial.domain.workflow import TRANSITIONS, Action, IllegalTransition, PostState, next_state
 
 S, A = PostState, Action
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from editorial import operations
-from editorial.errors import Conflict, PermissionDenied
-from editorial.interchange import parse_post
+from editorial.domain.errors import Conflict, PermissionDenied
+from editorial.domain.interchange import parse_post
+from editorial.domain.workflow import IllegalTransition
 from editorial.models import AuditEvent, Role, WorkingCopy, db
-from editorial.workflow import IllegalTransition
-from editorial.working import (
+from editorial.operations import posts
+from editorial.operations.working_copy import (
     autosave,
     check_working_version,
     discard_working_copy,
@@ -107,7 +107,7 @@ def test_check_working_version_passes_only_the_version_last_seen(app, writer, po
 
 
 def test_an_autosave_based_on_an_old_revision_is_a_conflict(app, writer, post):
-    operations.save_revision(post, parse_post({**post.current_revision.content}), writer, 1)
+    posts.save_revision(post, parse_post({**post.current_revision.content}), writer, 1)
     db.session.commit()
 
     with pytest.raises(Conflict, match=r"now revision 2\) after revision 1") as info:
@@ -122,7 +122,7 @@ def test_an_autosave_based_on_an_old_revision_is_a_conflict(app, writer, post):
 
 
 def test_a_post_in_review_takes_no_autosave(app, writer, post):
-    operations.submit_for_review(post, writer)
+    posts.submit_for_review(post, writer)
     db.session.commit()
     with pytest.raises(IllegalTransition, match="withdraw it from review first"):
         autosave(post, fields("In review."), writer, 1, working_version=0)
@@ -132,8 +132,8 @@ def test_a_post_in_review_takes_no_autosave(app, writer, post):
 
 def test_a_post_sent_back_with_changes_requested_takes_autosaves(app, writer, post, create_user):
     reviewer = create_user("reviewer@example.com", Role.REVIEWER)
-    operations.submit_for_review(post, writer)
-    operations.request_changes(post, reviewer, "Say more about Litestar.", 1)
+    posts.submit_for_review(post, writer)
+    posts.request_changes(post, reviewer, "Say more about Litestar.", 1)
     db.session.commit()
     assert autosave(post, fields("Changes."), writer, 1, working_version=0).version == 1
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask import g
 
 from conftest import PASSWORD
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
 from editorial.models import Post, WorkingCopy, db
 
 

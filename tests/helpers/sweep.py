@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from conftest import PASSWORD, sample
-from editorial import accounts, operations, outbox, people, reviewing, tokens
-from editorial.interchange import parse_post
+from editorial.domain.interchange import parse_post
 from editorial.models import Role, db
+from editorial.operations import accounts, outbox, people, posts, review, tokens
 
 # A token's last use is stamped by every API request, refused or not.
 VOLATILE = {"last_used_at"}
@@ -30,12 +30,12 @@ def world(app: Any) -> dict[str, Any]:
         writer = make_user("writer@example.com", Role.WRITER)
         reviewer = make_user("reviewer@example.com", Role.REVIEWER)
         target = make_user("target@example.com", Role.WRITER, name="Tess Target")
-        post = operations.create_post(parse_post(sample() | {"title": SECRET_TITLE}), writer)
-        operations.submit_for_review(post, writer)
-        comment = reviewing.add_comment(post, admin, "A comment to resolve.")
-        other = operations.create_post(parse_post(sample("static-site-generators-2026")), writer)
-        operations.submit_for_review(other, writer)
-        operations.approve(other, reviewer, "Good.", other.current_revision.number)
+        post = posts.create_post(parse_post(sample() | {"title": SECRET_TITLE}), writer)
+        posts.submit_for_review(post, writer)
+        comment = review.add_comment(post, admin, "A comment to resolve.")
+        other = posts.create_post(parse_post(sample("static-site-generators-2026")), writer)
+        posts.submit_for_review(other, writer)
+        posts.approve(other, reviewer, "Good.", other.current_revision.number)
         db.session.flush()
         job = outbox.latest_job(other)
         api_token, _ = tokens.create_token(admin, "agent")

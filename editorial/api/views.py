@@ -1,0 +1,370 @@
+"""The agent API (/api/v1): JSON over the same operations as the desk's pages.
+
+Bearer tokens (``editorial/tokens.py``) act as their user. Errors are RFC 9457 problem
+details with the field path of each problem. No CSRF: no cookies are read here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
+from flask_limiter import Limiter
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from editorial.api.schemas import Decision, Update, openapi
+from editorial.domain import rules
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
+from editorial.domain.interchange import RankingPost, json_schema, parse_post
+from editorial.domain.workflow import IllegalTransition, PostState
+from editorial.extensions import csrf, db
+from editorial.models import JobStatus, Post, Role, User
+from editorial.operations import outbox, review
+from editorial.operations import posts as ops
+from editorial.operations.tokens import token_identity, user_for_token
+from editorial.web.auth import client_network
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+API_MAX_BYTES = 1024 * 1024
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+def problem(status: int, detail: str = "", errors: list[tuple[str, str]] = (), **extra: Any) -> Any:
+    """An RFC 9457 problem details response."""
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail or TITLES.get(status, ""),
+        "errors": [{"field": f, "message": m} for f, m in errors],
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="editorial"'
+    return response
+
+
+class _Refused(Exception):
+    def __init__(self, response: Any):
+        self.response = response
+
+
+@bp.errorhandler(_Refused)
+def _refused(exc: _Refused) -> Any:
+    return exc.response
+
+
+@bp.before_request
+def authenticate() -> Any:
+    if request.endpoint in ("api.openapi_document", "api.schema_document", "api.docs"):
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return problem(401, "Send a valid API token as `Authorization: Bearer <token>`.")
+    try:
+        db.session.commit()  # last_used_at, when it was due
+    except sa.exc.SQLAlchemyError:  # a busy database must not refuse the request for it
+        db.session.rollback()
+        user = user_for_token(token.strip())
+        if user is None:
+            return problem(401, "Send a valid API token as `Authorization: Bearer <token>`.")
+    g.api_user = user
+    if request.method in ("POST", "PUT") and request.endpoint not in _NO_BODY:
+        if (request.content_length or 0) > API_MAX_BYTES:
+            return problem(413, f"Send at most {API_MAX_BYTES:,} bytes.")
+        if request.mimetype != "application/json":
+            return problem(415, "Send the body as application/json.")
+    return None
+
+
+_NO_BODY = {"api.submit", "api.withdraw"}
+
+
+def _user() -> User:
+    return g.api_user
+
+
+def _body() -> Any:
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # arrays or objects nested past what the JSON parser follows
+        raise _Refused(problem(400, "The body is nested too deeply to read as JSON.")) from None
+    if data is None:
+        raise _Refused(problem(400, "The body is not valid JSON."))
+    return data
+
+
+def _post(post_id: int, allowed: Any = ops.can_view) -> Post:
+    post = db.session.get(Post, post_id)  # ids past 64 bits match no route (forms.IdConverter)
+    if post is None:
+        raise _Refused(problem(404, f"No post {post_id}."))
+    if not allowed(post, _user()):
+        raise _Refused(problem(403, "This token's user may not do that to this post."))
+    return post
+
+
+def _publication(post: Post) -> dict[str, Any]:
+    job = outbox.latest_job(post)
+    url = f"{current_app.config['SITE_URL']}posts/{post.public_slug}/" if post.public_slug else None
+    if job is not None and job.status == JobStatus.FAILED:
+        return {"status": "failed", "error": job.last_error, "url": None}
+    if job is not None and job.status == JobStatus.RUNNING:
+        return {"status": "publishing", "url": None}
+    if job is not None and job.status == JobStatus.PENDING:
+        if job.not_before > ops.utcnow():
+            return {"status": "scheduled", "scheduled_for": job.not_before.isoformat()}
+        return {"status": "queued"}
+    if post.published_revision_id is not None:
+        return {"status": "live", "url": url}
+    if post.public_slug:
+        return {"status": "retracted"}
+    return {"status": "not_published"}
+
+
+def _out(post: Post, status: int = 200) -> Any:
+    revision = post.current_revision
+    body = {
+        "id": post.id,
+        "slug": post.slug,
+        "state": post.state.value,
+        "revision": revision.number,
+        "author": post.author.email,
+        "updated_at": post.updated_at.isoformat(),
+        "findings": [f.as_dict() for f in ops.findings_for(revision)],
+        "publication": _publication(post),
+        "content": revision.content,
+    }
+    return jsonify(body), status
+
+
+def _answer(fn: Any) -> Any:
+    """Run an operation and commit, turning every refusal into its problem response."""
+    try:
+        result = fn()
+        db.session.commit()
+        return result
+    except InvalidInput as exc:
+        db.session.rollback()
+        raise _Refused(problem(422, str(exc), exc.problems)) from None
+    except PermissionDenied as exc:
+        db.session.rollback()
+        raise _Refused(problem(403, str(exc))) from None
+    except Conflict as exc:
+        db.session.rollback()
+        raise _Refused(problem(409, str(exc), current_revision=exc.current_revision)) from None
+    except IllegalTransition as exc:
+        db.session.rollback()
+        raise _Refused(problem(409, str(exc))) from None
+
+
+def _content(data: Any) -> RankingPost:
+    try:
+        return parse_post(data)
+    except InvalidInput as exc:
+        raise _Refused(problem(422, "The post is not well-formed.", exc.problems)) from None
+
+
+@bp.get("/")
+def docs() -> Any:
+    """The human page: what the API is, how to authenticate, a worked example."""
+    return render_template("api/docs.html")
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Any:
+    return jsonify(openapi())
+
+
+@bp.get("/schema/ranking-post.json")
+def schema_document() -> Any:
+    return jsonify(json_schema())
+
+
+@bp.get("/posts")
+def list_posts() -> Any:
+    posts = db.session.scalars(
+        sa.select(Post).where(Post.author_id == _user().id).order_by(Post.updated_at.desc())
+    ).all()
+    return jsonify(posts=[_summary(p) for p in posts])
+
+
+def _summary(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "slug": post.slug,
+        "title": post.title,
+        "state": post.state.value,
+        "revision": post.current_revision.number,
+        "updated_at": post.updated_at.isoformat(),
+    }
+
+
+@bp.post("/posts")
+def create() -> Any:
+    content = _content(_body())
+    post = _answer(lambda: ops.create_post(content, _user()))
+    return _out(post, 201)
+
+
+@bp.get("/posts/<int:post_id>")
+def read(post_id: int) -> Any:
+    return _out(_post(post_id))
+
+
+@bp.put("/posts/<int:post_id>")
+def update(post_id: int) -> Any:
+    try:
+        change = Update.model_validate(_body())
+    except ValidationError as exc:
+        raise _Refused(problem(422, "The update is not well-formed.", _paths(exc))) from None
+    post = _post(post_id, ops.can_edit)
+    _answer(lambda: ops.save_revision(post, change.content, _user(), change.base_revision))
+    return _out(post)
+
+
+@bp.post("/check")
+def check() -> Any:
+    findings = rules.check_post(_content(_body()))
+    errors = sum(f.severity == rules.Severity.ERROR for f in findings)
+    return jsonify(
+        findings=[f.as_dict() for f in findings], errors=errors, warnings=len(findings) - errors
+    )
+
+
+@bp.post("/posts/<int:post_id>/submit")
+def submit(post_id: int) -> Any:
+    post = _post(post_id, ops.can_edit)
+    _answer(lambda: ops.submit_for_review(post, _user()))
+    return _out(post)
+
+
+@bp.post("/posts/<int:post_id>/withdraw")
+def withdraw(post_id: int) -> Any:
+    post = _post(post_id, ops.can_edit)
+    _answer(lambda: ops.withdraw(post, _user()))
+    return _out(post)
+
+
+@bp.post("/posts/<int:post_id>/decision")
+def decide(post_id: int) -> Any:
+    try:
+        decision = Decision.model_validate(_body())
+    except ValidationError as exc:
+        raise _Refused(problem(422, "The decision is not well-formed.", _paths(exc))) from None
+    post = _post(post_id)
+    reviewer = _user()
+
+    def run() -> None:
+        if not ops.can_review(post, reviewer):
+            raise PermissionDenied(ops._why_not_reviewer(post, reviewer))
+        for i, note in enumerate(decision.entry_comments):
+            try:
+                review.add_comment(post, reviewer, note.comment, entry_name=note.entry)
+            except InvalidInput as exc:  # name the field as the client sent it
+                fields = {"entry": "entry", "body": "comment"}
+                raise InvalidInput(
+                    [(f"entry_comments[{i}].{fields.get(f, f)}", m) for f, m in exc.problems]
+                ) from None
+        if decision.decision == "approve":
+            if not decision.checklist_confirmed:
+                raise InvalidInput.single(
+                    "checklist_confirmed", "Confirm the checklist to approve (true)."
+                )
+            keys = {c.item.key for c in review.checklist_for(post, reviewer)}
+            review.approve_post(
+                post, reviewer, keys, decision.comment, decision.revision, decision.publish_at
+            )
+        else:
+            review.request_changes_post(
+                post, reviewer, set(), decision.comment, decision.revision
+            )
+
+    _answer(run)
+    return _out(post)
+
+
+@bp.get("/posts/<int:post_id>/publication")
+def publication(post_id: int) -> Any:
+    return jsonify(_publication(_post(post_id)))
+
+
+@bp.get("/posts/<int:post_id>/export")
+def export(post_id: int) -> Any:
+    return jsonify(ops.export_post(_post(post_id)))
+
+
+@bp.get("/review/queue")
+def queue() -> Any:
+    if not _user().has_role(Role.REVIEWER):
+        return problem(403, "Only reviewers see the review queue.")
+    posts = db.session.scalars(
+        sa.select(Post).where(Post.state == PostState.IN_REVIEW).order_by(Post.updated_at)
+    ).all()
+    return jsonify(posts=[_summary(p) for p in posts])
+
+
+def _paths(exc: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for error in exc.errors():
+        path = ".".join(str(p) for p in error["loc"])
+        out.append((path, error["msg"].removeprefix("Value error, ")))
+    return out
+
+
+def _rate_limit_key() -> str:
+    """Per token (not per address): an agent's limit follows its token wherever it runs. Counted
+    on the token's identity as authentication resolves it, never on the header's text (every
+    spelling of one token is one count); without a valid token, per client address."""
+    # This runs before authenticate(), so it reads the header the same way.
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    identity = token_identity(token.strip()) if scheme.lower() == "bearer" else None
+    return f"token:{identity}" if identity is not None else "address:" + client_network()
+
+
+def init_app(app: Flask) -> None:
+    """Register the API with its per-token rate limit (429 with Retry-After)."""
+    limiter = Limiter(
+        _rate_limit_key,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        key_prefix=app.config["RATELIMIT_KEY_PREFIX"] + "-api",
+        headers_enabled=True,
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        default_limits=[],
+    )
+    limiter.limit(app.config["API_RATE_LIMIT"])(bp)
+    for view in (docs, openapi_document, schema_document):  # public documents, no token
+        limiter.exempt(view)
+    app.register_blueprint(bp)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def http_problem(error: HTTPException) -> Any:
+    return problem(error.code or 500, error.description or "")
+
+
+__all__ = ["bp", "http_problem", "init_app", "is_api_request", "problem"]

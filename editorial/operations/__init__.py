@@ -1,0 +1,1 @@
+"""Verbs that change state: they check, change, record and flush (never commit)."""

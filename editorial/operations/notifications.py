@@ -1,0 +1,78 @@
+"""Notifications: rows in the desk, and an e-mail each when mail is configured.
+
+``notify`` only adds rows (it flushes, never commits, like every operation). The e-mails are
+queued by an ``after_commit`` hook, so the worker never looks for a row that is not there yet,
+and a rolled-back change sends nothing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from editorial.models import Notification, Post, Role, User, UserRole, db, utcnow
+
+_PENDING = "editorial.notifications_to_mail"
+
+
+def notify(user: User, kind: str, message: str, post: Post | None = None) -> Notification:
+    """Tell ``user`` something in the desk (and by e-mail after commit, when configured)."""
+    note = Notification(
+        user_id=user.id, post=post, kind=kind, message=message[:500], created_at=utcnow()
+    )
+    db.session.add(note)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING, []).append(note.id)
+    return note
+
+
+def notify_reviewers(post: Post, message: str) -> None:
+    """Tell every active reviewer but the post's author (who cannot review it)."""
+    reviewers = db.session.scalars(
+        sa.select(User)
+        .join(UserRole)
+        .where(UserRole.role == Role.REVIEWER, User.active, User.id != post.author_id)
+    ).all()
+    for reviewer in reviewers:
+        notify(reviewer, "queue", message, post)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _mail_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (bulk actions): the real commit is still to come
+    ids = session.info.pop(_PENDING, None)
+    if not ids or not current_app or not current_app.config.get("MAIL_SERVER"):
+        return
+    from editorial.tasks.mail import send_notification
+
+    for note_id in ids:
+        try:
+            send_notification.delay(note_id)
+        except Exception:  # noqa: BLE001 - the broker being down must not undo the commit
+            current_app.logger.exception("Could not queue the e-mail for notification %s", note_id)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    # A savepoint rolled back keeps what the rest of the transaction owes; a row of its own
+    # that stays queued is harmless: the task finds no notification and does nothing.
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)

@@ -1,0 +1,290 @@
+"""Post operations: verbs that change posts. They check, change, record and flush (never commit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from slugify import slugify
+
+from editorial.domain import rules
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
+from editorial.domain.interchange import RankingPost
+from editorial.domain.markdown import render_content
+from editorial.domain.workflow import Action, PostState, next_state
+from editorial.models import Post, Revision, Role, User, db, utcnow
+from editorial.operations import outbox
+from editorial.operations.audit import record
+from editorial.operations.notifications import notify_reviewers
+
+
+def findings_for(revision: Revision) -> list[rules.Finding]:
+    """The editorial rules' findings for a stored revision."""
+    return rules.check_post(RankingPost.model_validate(revision.content))
+
+
+def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
+    """Fill an empty slug from the title; refuse a malformed or taken one."""
+    slug = post.slug or slugify(post.title, max_length=100, word_boundary=True)
+    if not slug:
+        raise InvalidInput.single("slug", "Give the post a title or a slug.")
+    if problem := rules.slug_problem(slug):
+        raise InvalidInput.single("slug", problem)
+    # A published post keeps its first address even after its slug changes: that is taken too.
+    taken = db.session.scalar(
+        sa.select(Post.id).where(
+            sa.or_(Post.slug == slug, Post.public_slug == slug), Post.id != post_id
+        )
+    )
+    if taken is not None:
+        raise InvalidInput.single("slug", f'The slug "{slug}" is already taken by another post.')
+    return post.model_copy(update={"slug": slug})
+
+
+def _new_revision(post: Post, content: RankingPost, actor: User) -> Revision:
+    last = db.session.scalar(
+        sa.select(sa.func.max(Revision.number)).where(Revision.post_id == post.id)
+    )
+    data = content.content()
+    revision = Revision(
+        post=post,
+        number=(last or 0) + 1,
+        content=data,
+        rendered=render_content(data),
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
+    db.session.add(revision)
+    db.session.flush()
+    post.current_revision = revision
+    post.slug = data["slug"]
+    post.updated_at = revision.created_at
+    return revision
+
+
+def create_post(content: RankingPost, author: User) -> Post:
+    """Create a draft post from interchange content; its first revision is made by ``author``."""
+    if not (author.active and author.has_role(Role.WRITER)):
+        raise PermissionDenied(f"{author.email} is not an active writer.")
+    content = _claim_slug(content, None)
+    now = utcnow()
+    post = Post(
+        slug=content.slug, author=author, state=PostState.DRAFT, created_at=now, updated_at=now
+    )
+    db.session.add(post)
+    db.session.flush()
+    revision = _new_revision(post, content, author)
+    db.session.flush()
+    record("post.created", actor=author, post=post, revision=revision)
+    return post
+
+
+def lock_post(post: Post) -> None:
+    """Lock the post's row for this transaction (a no-op on SQLite) and reload its state."""
+    db.session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
+    db.session.refresh(post)
+
+
+def _lock_unchanged(post: Post, seen: int | None, message: str) -> None:
+    """Lock the post; raise Conflict (``message`` filled in) if ``seen`` is no longer current."""
+    lock_post(post)
+    current = post.current_revision
+    if seen is not None and current is not None and current.number != seen:
+        raise Conflict(
+            message.format(current=current.number, seen=seen), current_revision=current.number
+        )
+
+
+def start_edit(post: Post, actor: User, base_revision: int | None) -> None:
+    """Check that ``actor`` may edit ``post`` and that nobody saved since ``base_revision``."""
+    if not can_edit(post, actor):
+        raise PermissionDenied("Only the post's author can edit it.")
+    _lock_unchanged(
+        post,
+        base_revision,
+        "This post was saved again (now revision {current}) after revision {seen}, "
+        "which your changes started from.",
+    )
+    next_state(Action.EDIT, post.state)  # a post in review takes no edits
+
+
+def save_revision(
+    post: Post, content: RankingPost, actor: User, base_revision: int | None = None
+) -> Revision:
+    """Save new content as the post's next revision; a stale ``base_revision`` is a Conflict."""
+    start_edit(post, actor, base_revision)
+    new_state = next_state(Action.EDIT, post.state)
+    content = _claim_slug(content, post.id)
+    revision = _new_revision(post, content, actor)
+    details: dict[str, Any] = {"number": revision.number}
+    if new_state != post.state:
+        details["state"] = {"from": post.state.value, "to": new_state.value}
+        if post.state == PostState.APPROVED:
+            post.approved_revision = None
+        post.state = new_state
+    db.session.flush()
+    record("post.revised", actor=actor, post=post, revision=revision, details=details)
+    return revision
+
+
+def can_edit(post: Post, user: User) -> bool:
+    return user.active and post.author_id == user.id and user.has_role(Role.WRITER)
+
+
+def can_view(post: Post, user: User) -> bool:
+    """Its author, reviewers and admins may read a post's drafts and history."""
+    return user.active and (
+        post.author_id == user.id or user.has_role(Role.REVIEWER) or user.has_role(Role.ADMIN)
+    )
+
+
+def restore_revision(post: Post, number: int, actor: User, base_revision: int) -> Revision:
+    """Make an earlier revision's content the newest revision (history keeps everything)."""
+    old = post.revisions.filter_by(number=number).first()
+    if old is None:
+        raise InvalidInput.single("revision", f"This post has no revision {number}.")
+    content = RankingPost.model_validate(old.content)
+    revision = save_revision(post, content, actor, base_revision=base_revision)
+    record(
+        "post.restored",
+        actor=actor,
+        post=post,
+        revision=revision,
+        details={"from": number, "number": revision.number},
+    )
+    return revision
+
+
+def can_review(post: Post, user: User) -> bool:
+    """Reviewers decide on others' posts; nobody decides on their own, admins included."""
+    return user.active and user.has_role(Role.REVIEWER) and post.author_id != user.id
+
+
+def _transition(post: Post, action: Action, actor: User, **details: Any) -> PostState:
+    lock_post(post)
+    before = post.state
+    post.state = next_state(action, before)
+    post.updated_at = utcnow()
+    db.session.flush()
+    record(
+        f"post.{action.value}",
+        actor=actor,
+        post=post,
+        revision=post.current_revision,
+        details={"from": before.value, "to": post.state.value, **details},
+    )
+    return post.state
+
+
+def _refuse_errors(post: Post, doing: str) -> None:
+    errors = [f for f in findings_for(post.current_revision) if f.severity == rules.Severity.ERROR]
+    if errors:
+        raise InvalidInput(
+            [(f.field, f.message) for f in errors]
+            + [("", f"Fix the {len(errors)} error finding(s) before {doing}.")]
+        )
+
+
+def submit_for_review(post: Post, actor: User) -> None:
+    """Send the current revision to the review queue; only when it has no error findings."""
+    if not can_edit(post, actor):
+        raise PermissionDenied("Only the post's author can submit it for review.")
+    next_state(Action.SUBMIT, post.state)
+    _refuse_errors(post, "submitting for review")
+    _transition(post, Action.SUBMIT, actor)
+    notify_reviewers(post, f"New in the review queue: “{post.title}” by {actor.display_name}.")
+
+
+def withdraw(post: Post, actor: User) -> None:
+    """Take a post back out of the review queue."""
+    if not can_edit(post, actor):
+        raise PermissionDenied("Only the post's author can withdraw it.")
+    _transition(post, Action.WITHDRAW, actor)
+
+
+def _refuse_unseen(post: Post, revision_number: int | None) -> None:
+    # A reviewer decides on the revision they read; a newer one needs reading first. Every
+    # decision names that revision: without it nothing says the reviewer saw what goes live.
+    if revision_number is None:
+        raise InvalidInput.single(
+            "revision", "Name the revision you reviewed; a decision is made on one revision."
+        )
+    _lock_unchanged(
+        post,
+        revision_number,
+        "The post changed while you were reviewing it: revision {current} is now current, "
+        "you reviewed revision {seen}.",
+    )
+
+
+def approve(
+    post: Post,
+    reviewer: User,
+    comment: str = "",
+    revision_number: int | None = None,
+    publish_at: datetime | None = None,
+) -> None:
+    """Approve the current revision and pin it; its publish job is written in the same
+    transaction (the outbox), to run now or at ``publish_at``."""
+    if not can_review(post, reviewer):
+        raise PermissionDenied(_why_not_reviewer(post, reviewer))
+    _refuse_unseen(post, revision_number)
+    next_state(Action.APPROVE, post.state)
+    _refuse_errors(post, "approving")
+    if publish_at is not None and (problem := outbox.schedule_problem(publish_at)):
+        raise InvalidInput.single("publish_at", problem)
+    post.approved_revision = post.current_revision
+    db.session.flush()  # the pin must be stored before the state that requires it
+    details: dict[str, Any] = {"comment": comment}
+    if publish_at is not None:
+        details["publish_at"] = publish_at.isoformat()
+    _transition(post, Action.APPROVE, reviewer, **details)
+    outbox.enqueue(post, "publish", reviewer, post.approved_revision, not_before=publish_at)
+
+
+def request_changes(
+    post: Post, reviewer: User, comment: str, revision_number: int | None = None
+) -> None:
+    """Send the post back to its writer with a comment saying what to change."""
+    if not can_review(post, reviewer):
+        raise PermissionDenied(_why_not_reviewer(post, reviewer))
+    _refuse_unseen(post, revision_number)
+    if not comment.strip():
+        raise InvalidInput.single("comment", "Say what should change.")
+    _transition(post, Action.REQUEST_CHANGES, reviewer, comment=comment.strip())
+
+
+def _why_not_reviewer(post: Post, user: User) -> str:
+    if post.author_id == user.id:
+        return "Nobody reviews their own post; another reviewer must decide."
+    return "Only reviewers can decide on posts."
+
+
+def export_post(post: Post) -> dict[str, Any]:
+    """The current content in the interchange format, with a ``meta`` object that import ignores."""
+    revision = post.current_revision
+    return {
+        **revision.content,
+        "meta": {
+            "id": post.id,
+            "state": post.state.value,
+            "revision": revision.number,
+            "author": {"email": post.author.email, "name": post.author.display_name},
+            "created_at": post.created_at.isoformat(),
+            "updated_at": post.updated_at.isoformat(),
+            "approved_revision": post.approved_revision.number if post.approved_revision else None,
+            "published_revision": (
+                post.published_revision.number if post.published_revision else None
+            ),
+        },
+    }
+
+
+def get_post(id_or_slug: str | int) -> Post | None:
+    """A post by numeric id or by slug."""
+    if isinstance(id_or_slug, int) or str(id_or_slug).isdigit():
+        post = db.session.get(Post, int(id_or_slug))
+        if post is not None:
+            return post
+    return db.session.scalar(sa.select(Post).where(Post.slug == str(id_or_slug)))

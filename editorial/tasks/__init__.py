@@ -1,0 +1,1 @@
+"""Celery tasks only, thin over operations: ids in, the database re-read."""

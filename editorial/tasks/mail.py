@@ -1,0 +1,74 @@
+"""E-mail for notifications, sent by the Celery worker (only when MAIL_SERVER is set)."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from celery import shared_task
+from flask import current_app
+
+from editorial.models import Notification, db, utcnow
+
+
+def _send(config: dict, to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = f"[{config['SITE_TITLE']}] {subject}"
+    message.set_content(body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+@shared_task(
+    name="editorial.mail.send_invitation",
+    ignore_result=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    max_retries=6,
+)
+def send_invitation(invitation_id: int, link: str) -> None:
+    """E-mail an invitation link; nothing once the invitation is used or expired."""
+    from editorial.models import Invitation
+
+    config = current_app.config
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.used_at is not None or not config.get("MAIL_SERVER"):
+        return
+    if invitation.expires_at <= utcnow():
+        return
+    body = (
+        f"You are invited to {config['SITE_TITLE']} ({', '.join(invitation.roles)}).\n\n"
+        f"Choose your name and password here (the link works once, until "
+        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC):\n\n{link}\n"
+    )
+    _send(config, invitation.email, "Your invitation", body)
+
+
+@shared_task(
+    name="editorial.mail.send_notification",
+    ignore_result=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    max_retries=6,
+)
+def send_notification(notification_id: int) -> None:
+    """E-mail one notification to its user; a second run of the same task sends nothing."""
+    config = current_app.config
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.emailed_at is not None or not config.get("MAIL_SERVER"):
+        return
+    recipient = note.user
+    if not recipient.active:
+        return
+    body = note.message
+    if note.post_id is not None and config.get("DESK_URL"):
+        body += f"\n\n{config['DESK_URL'].rstrip('/')}/notifications"
+    _send(config, recipient.email, note.message[:120], body + "\n")
+    note.emailed_at = utcnow()
+    db.session.commit()

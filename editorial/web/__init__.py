@@ -1,0 +1,1 @@
+"""The desk: its blueprints (one per area) and the pieces they share."""

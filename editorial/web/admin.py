@@ -1,0 +1,163 @@
+"""Admin pages: the people page (roles, invitations, deactivation) and the first-run setup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
+from editorial.extensions import db
+from editorial.models import Role, User
+from editorial.operations import people
+from editorial.tasks.mail import send_invitation
+from editorial.web.auth import sign_in
+from editorial.web.permissions import role_required
+
+bp = Blueprint("admin", __name__)
+
+admin_only = role_required(Role.ADMIN)
+
+
+def _people_page(status: int = 200, **extra: Any) -> Any:
+    users = db.session.scalars(sa.select(User).order_by(User.display_name, User.id)).all()
+    return render_template("admin/people.html", users=users, roles=list(Role), **extra), status
+
+
+@bp.get("/admin/people")
+@admin_only
+def people_page() -> Any:
+    return _people_page()
+
+
+@bp.post("/admin/people/invite")
+@admin_only
+def invite() -> Any:
+    email = request.form.get("email", "")
+    roles = request.form.getlist("role")
+    try:
+        invitation, token = people.invite(email, _roles(roles), current_user)
+        db.session.commit()
+    except (InvalidInput, PermissionDenied) as exc:
+        db.session.rollback()
+        problems = exc.problems if isinstance(exc, InvalidInput) else [("", str(exc))]
+        return _people_page(
+            422, invite_errors=dict(problems), invite_email=email, invite_roles=roles
+        )
+    link = url_for("admin.accept", token=token, _external=True)
+    if current_app.config.get("MAIL_SERVER"):
+        try:
+            send_invitation.delay(invitation.id, link)
+        except Exception:  # noqa: BLE001 - the broker is down: hand the link over instead
+            current_app.logger.warning("Could not queue the invitation e-mail.")
+        else:
+            flash(f"Invitation e-mailed to {invitation.email}.", "success")
+            return redirect(url_for("admin.people_page"))
+    # No mail: the link is shown once, to the admin, to pass on; never cached.
+    page, status = _people_page(invited=invitation, link=link)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/admin/people/<int:user_id>/roles")
+@admin_only
+def roles(user_id: int) -> Any:
+    user = db.get_or_404(User, user_id)
+    wanted = _roles(request.form.getlist("role"))
+    try:
+        people.change_roles(user, wanted, current_user)
+        db.session.commit()
+    except (InvalidInput, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(f"Roles not changed: {user_message(exc)}", "error")
+    else:
+        flash(f"Roles of {user.display_name} saved.", "success")
+    return redirect(url_for("admin.people_page"))
+
+
+@bp.post("/admin/people/<int:user_id>/active")
+@admin_only
+def active(user_id: int) -> Any:
+    user = db.get_or_404(User, user_id)
+    wanted = request.form.get("active") == "1"
+    try:
+        people.change_active(user, wanted, current_user)
+        db.session.commit()
+    except (InvalidInput, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(f"Not changed: {user_message(exc)}", "error")
+    else:
+        state = "reactivated" if wanted else "deactivated; their sessions and tokens stop working"
+        flash(f"{user.display_name} {state}.", "success")
+    return redirect(url_for("admin.people_page"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept(token: str) -> Any:
+    """The invited person chooses a display name and a password."""
+    try:
+        invitation = people.invitation_for(token)
+    except Conflict as exc:
+        return render_template("admin/invitation_refused.html", message=str(exc)), 410
+    errors: dict[str, str] = {}
+    name = request.form.get("name", "")
+    if request.method == "POST":
+        try:
+            user = people.accept(token, name, request.form.get("password", ""))
+            db.session.commit()
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = dict(exc.problems)
+        except Conflict as exc:
+            db.session.rollback()
+            return render_template("admin/invitation_refused.html", message=str(exc)), 410
+        else:
+            sign_in(user)
+            db.session.commit()  # the new session's row
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("desk.index"))
+    status = 422 if errors else 200
+    return render_template(
+        "admin/accept.html", invitation=invitation, errors=errors, name=name
+    ), status
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup() -> Any:
+    """First run: create the first admin, once, while there are no accounts at all."""
+    if people.has_users():
+        abort(404)
+    errors: dict[str, str] = {}
+    email, name = request.form.get("email", ""), request.form.get("name", "")
+    if request.method == "POST":
+        try:
+            user = people.create_first_admin(email, name, request.form.get("password", ""))
+            db.session.commit()
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = dict(exc.problems)
+        except Conflict:
+            db.session.rollback()
+            abort(404)
+        else:
+            sign_in(user)
+            db.session.commit()  # the new session's row
+            flash("You are the first admin. Invite your colleagues from People.", "success")
+            return redirect(url_for("admin.people_page"))
+    status = 422 if errors else 200
+    return render_template("admin/setup.html", errors=errors, email=email, name=name), status
+
+
+def _roles(names: list[str]) -> list[Role]:
+    known = {role.value for role in Role}
+    return [Role(name) for name in names if name in known]

@@ -1,0 +1,42 @@
+"""The desk's home: the signed-in writer's posts, their state and what the rules still want."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from editorial.domain.rules import Severity
+from editorial.domain.workflow import PostState
+from editorial.extensions import db
+from editorial.models import Post, Role
+from editorial.operations.outbox import latest_job
+from editorial.operations.posts import findings_for
+from editorial.web.permissions import role_required
+
+bp = Blueprint("desk", __name__)
+
+
+@bp.get("/")
+@role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
+def index() -> str:
+    query = sa.select(Post).where(Post.author_id == current_user.id)
+    state = request.args.get("state", "")
+    if state in {s.value for s in PostState}:
+        query = query.where(Post.state == PostState(state))
+    else:
+        state = ""  # an unknown filter shows everything rather than an error page
+    posts = db.session.scalars(query.order_by(Post.updated_at.desc(), Post.id.desc())).all()
+    findings = {}
+    for post in posts:
+        found = findings_for(post.current_revision)
+        errors = sum(f.severity == Severity.ERROR for f in found)
+        findings[post.id] = (errors, len(found) - errors)
+    return render_template(
+        "desk/index.html",
+        posts=posts,
+        findings=findings,
+        state=state,
+        states=list(PostState),
+        jobs={post.id: latest_job(post) for post in posts},
+    )

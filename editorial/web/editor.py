@@ -1,0 +1,456 @@
+"""The editor: drafting a ranking post in the browser, with autosave and live findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from editorial import reads_only
+from editorial.domain import rules
+from editorial.domain.diff import diff_posts
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
+from editorial.domain.interchange import (
+    CriterionDecl,
+    CriterionNote,
+    Entry,
+    FaqItem,
+    InterchangeError,
+    RankingPost,
+    parse_post,
+)
+from editorial.domain.markdown import render_content
+from editorial.domain.workflow import IllegalTransition, PostState
+from editorial.extensions import db
+from editorial.models import Post, Role
+from editorial.operations import posts as ops
+from editorial.operations import review
+from editorial.operations.working_copy import (
+    autosave,
+    check_working_version,
+    discard_working_copy,
+    working_copy,
+)
+from editorial.site.pages import render_post_page
+from editorial.web.forms import db_id
+from editorial.web.permissions import post_or_404, role_required
+from editorial.web.post_form import (
+    PostForm,
+    apply_op,
+    blank_data,
+    build_form,
+    content_data,
+    field_id,
+    post_data,
+    to_content,
+)
+
+bp = Blueprint("editor", __name__, url_prefix="/posts")
+
+writer_only = role_required(Role.WRITER)
+_ACTIONS = {"save", "submit"}
+
+
+class Checked:
+    """The outcome of reading an editor form: content if it is well-formed, and findings."""
+
+    def __init__(self, form: PostForm, validate: bool = True):
+        self.form = form
+        self.data = post_data(form)
+        self.content, self.rows = to_content(self.data)
+        self.post: RankingPost | None = None
+        self.problems: list[tuple[str, str]] = []  # (field id, message)
+        ok = form.validate() if validate else True
+        for name, errors in _flat_errors(form):
+            self.problems += [(name, message) for message in errors]
+        if ok:
+            try:
+                self.post = parse_post(self.content)
+            except InterchangeError as exc:
+                self.problems += [(self.field(path), message) for path, message in exc.problems]
+                self.post = None
+        self.findings = rules.check_post(self.post or _lenient(self.content))
+
+    def field(self, path: str) -> str:
+        return field_id(path, self.rows) if path else ""
+
+    def attach(self, problems: list[tuple[str, str]]) -> None:
+        """Show operation problems (interchange paths) next to their fields."""
+        for path, message in problems:
+            target = _find_field(self.form, self.field(path))
+            if target is not None:
+                target.errors = [*target.errors, message]
+            self.problems.append((self.field(path), message))
+
+
+def _flat_errors(form: Any, prefix: str = "") -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for field in form:
+        if field.type == "FieldList":
+            if own := [e for e in field.errors if isinstance(e, str)]:
+                out.append((field.id, own))
+            for sub in field.entries:
+                if sub.type == "FormField":
+                    out += _flat_errors(sub.form)
+                elif sub.errors:
+                    out.append((sub.id, sub.errors))
+        elif field.type == "FormField":
+            out += _flat_errors(field.form)
+        elif field.errors and field.type != "CSRFTokenField":
+            out.append((field.id, list(field.errors)))
+        elif field.errors:
+            out.append(("", ["This page is out of date; reload it to continue (your text stays)."]))
+    return out
+
+
+def _find_field(form: Any, wanted: str) -> Any:
+    for field in form:
+        if field.id == wanted:
+            return field
+        if field.type == "FieldList":
+            for sub in field.entries:
+                if sub.id == wanted:
+                    return sub
+                if sub.type == "FormField" and (found := _find_field(sub.form, wanted)):
+                    return found
+        elif field.type == "FormField" and (found := _find_field(field.form, wanted)):
+            return found
+    return None
+
+
+def _lenient(content: dict[str, Any]) -> RankingPost:
+    """The content as a RankingPost without validation, so that a form that does not parse
+    yet (a field over its limit, a bad address) still gets the rules' findings."""
+    entries = [
+        Entry.model_construct(
+            **{**e, "criteria": [CriterionNote.model_construct(**n) for n in e["criteria"]]}
+        )
+        for e in content["entries"]
+    ]
+    return RankingPost.model_construct(
+        **{
+            **content,
+            "criteria": [CriterionDecl.model_construct(**c) for c in content["criteria"]],
+            "entries": entries,
+            "faq": [FaqItem.model_construct(**f) for f in content["faq"]],
+        }
+    )
+
+
+def _editable_post(post_id: int) -> Post:
+    return post_or_404(post_id, ops.can_edit)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _render(
+    form: PostForm,
+    post: Post | None,
+    checked: Checked | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> tuple[str, int]:
+    checked = checked or Checked(form, validate=False)
+    return (
+        render_template(
+            "editor/editor.html",
+            form=form,
+            post=post,
+            checked=checked,
+            findings=checked.findings,
+            working=working_copy(post) if post else None,
+            threads=review.threads(post) if post else [],
+            readonly=post is not None and post.state == PostState.IN_REVIEW,
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@writer_only
+def new() -> Any:
+    if request.method == "GET":
+        return _render(build_form(blank_data()), None)
+    return _save(None)
+
+
+@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@writer_only
+def edit(post_id: int) -> Any:
+    post = _editable_post(post_id)
+    if request.method == "POST":
+        return _save(post)
+    return edit_page(post)
+
+
+def edit_page(post: Post, status: int = 200, **extra: Any) -> Any:
+    """The editor on the post's working copy if there is one, else its current revision."""
+    copy = working_copy(post)
+    if copy is not None:
+        form = PostForm(formdata=MultiDict(copy.form_data))
+        form.working_version.data = str(copy.version)
+        form.base_revision.data = str(copy.base_revision)
+    else:
+        current = post.current_revision
+        form = build_form(content_data(current.content) | {"base_revision": current.number})
+        if post.published_revision_id == current.id:
+            form.correction.data = ""  # a new change needs its own note
+    return _render(form, post, status=status, **extra)
+
+
+def _save(post: Post | None) -> Any:
+    form = PostForm()
+    op = request.form.get("op", "")
+    if op:
+        data, focus = apply_op(post_data(form), op)
+        return _render(build_form(data), post, focus=focus)
+    action = request.form.get("action", "save")
+    if action not in _ACTIONS:
+        abort(400)
+    checked = Checked(form)
+    if checked.problems or checked.post is None:
+        return _render(form, post, checked, 422, save_failed=True)
+    try:
+        if post is None:
+            post = ops.create_post(checked.post, current_user)
+            revision = post.current_revision
+        else:
+            revision = _save_revision(post, checked)
+        db.session.commit()
+    except Conflict as exc:
+        db.session.rollback()
+        return _conflict(form, post, checked, str(exc))
+    except InvalidInput as exc:
+        db.session.rollback()
+        checked.attach(exc.problems)
+        return _render(form, post, checked, 422, save_failed=True)
+    except IllegalTransition as exc:
+        db.session.rollback()
+        return _render(form, post, checked, 409, problem=str(exc))
+    if revision is not None:
+        flash(f"Saved as revision {revision.number}.", "success")
+    else:
+        flash("No changes to save.", "info")
+    if action == "submit":
+        _submit(post)
+    return redirect(url_for("editor.edit", post_id=post.id))
+
+
+def _save_revision(post: Post, checked: Checked) -> Any:
+    form = checked.form
+    ops.lock_post(post)
+    check_working_version(post, _int(form.working_version.data))
+    base = _int(form.base_revision.data)  # a form that does not say is stale, never trusted
+    current = post.current_revision
+    if base == current.number and _unchanged(post, checked.post.content(), current.content):
+        discard_working_copy(post, current_user, audit=False)
+        return None
+    revision = ops.save_revision(post, checked.post, current_user, base_revision=base)
+    discard_working_copy(post, current_user, audit=False)
+    return revision
+
+
+def _unchanged(post: Post, content: dict[str, Any], current: dict[str, Any]) -> bool:
+    if content == current:
+        return True
+    # The editor starts a live post's next change with an empty correction note (the live
+    # one belongs to the last change): an untouched form is no change either.
+    live = post.published_revision_id == post.current_revision_id
+    return (
+        live
+        and "correction" not in content
+        and {**current, "correction": None}
+        == {
+            **content,
+            "correction": None,
+        }
+    )
+
+
+def _submit(post: Post) -> None:
+    try:
+        ops.submit_for_review(post, current_user)
+        db.session.commit()
+    except (InvalidInput, IllegalTransition, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(f"Not submitted: {_message(exc)}", "error")
+    else:
+        flash("Submitted for review. You can withdraw it while it waits.", "success")
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, InvalidInput):
+        return next((m for f, m in exc.problems if not f), str(exc))
+    return str(exc)
+
+
+def _conflict(form: PostForm, post: Post, checked: Checked, message: str) -> Any:
+    """Re-show the writer's text with what changed elsewhere; saving again overwrites it."""
+    copy = working_copy(post)
+    if copy is not None and copy.version != _int(form.working_version.data):
+        theirs, _ = to_content(post_data(PostForm(formdata=MultiDict(copy.form_data))))
+        theirs_label = f"changes autosaved at {copy.saved_at:%H:%M} UTC"
+        form.working_version.data = str(copy.version)
+    else:
+        theirs = post.current_revision.content
+        theirs_label = f"revision {post.current_revision.number}"
+    form.base_revision.data = str(post.current_revision.number)
+    diff = diff_posts(theirs, checked.content)
+    if _wants_json():
+        return jsonify(error="conflict", message=message, summary=diff.summary()), 409
+    return _render(
+        form, post, checked, 409, conflict=message, conflict_diff=diff, theirs_label=theirs_label
+    )
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.headers.get("HX-Request")
+
+
+@bp.post("/rows")
+@reads_only
+@writer_only
+def rows() -> Any:
+    """Add, remove or move a row (htmx): the rows part of the editor, re-rendered."""
+    form = PostForm()
+    data, focus = apply_op(post_data(form), request.form.get("op", ""))
+    post = db.session.get(Post, request.form.get("post_id", type=db_id) or 0)
+    threads = review.threads(post) if post and ops.can_edit(post, current_user) else []
+    return render_template(
+        "editor/_editor_rows.html", form=build_form(data), focus=focus, threads=threads
+    )
+
+
+@bp.post("/check")
+@reads_only
+@writer_only
+def check() -> Any:
+    """The rules' findings for the editor's unsaved fields (htmx, while the writer types)."""
+    checked = Checked(PostForm())
+    return render_template("editor/_findings.html", checked=checked, findings=checked.findings)
+
+
+@bp.post("/preview")
+@reads_only
+@writer_only
+def preview() -> Any:
+    """The unsaved post as the public site would show it."""
+    checked = Checked(PostForm())
+    if checked.post is None:
+        return render_template("editor/preview_problems.html", checked=checked), 422
+    content = checked.post.content()
+    return render_post_page(
+        content,
+        render_content(content),
+        author_name=current_user.display_name,
+        published_at=None,
+        updated_at=None,
+        preview=True,
+        assets=url_for("static", filename=""),
+    )
+
+
+@bp.post("/new/autosave", defaults={"post_id": None})
+@bp.post("/<int:post_id>/autosave")
+@writer_only
+def autosave_view(post_id: int | None) -> Any:
+    """Autosave (JSON): a new post is created once it has a title; then edits go to its copy."""
+    form = PostForm()  # CSRFProtect has checked the token already
+    fields = [[k, v] for k, v in request.form.items(multi=True) if k not in ("csrf_token", "op")]
+    created = False
+    try:
+        if post_id is None:
+            post, created = _create_for_autosave(form), True
+            base = post.current_revision.number
+        else:
+            post = _editable_post(post_id)
+            base = _int(form.base_revision.data)
+        seen = 0 if created else _int(form.working_version.data)
+        copy = autosave(post, fields, current_user, base, seen)
+        db.session.commit()
+    except Conflict as exc:
+        db.session.rollback()
+        body = {"error": "conflict", "message": str(exc), "current_revision": exc.current_revision}
+        return jsonify(body), 409
+    except InvalidInput as exc:
+        db.session.rollback()
+        return jsonify(
+            error="invalid", problems=[{"field": f, "message": m} for f, m in exc.problems]
+        ), 400
+    except IllegalTransition as exc:
+        db.session.rollback()
+        return jsonify(error="illegal", message=str(exc)), 409
+    return jsonify(
+        post_id=post.id,
+        created=created,
+        base_revision=copy.base_revision,
+        working_version=copy.version,
+        saved_at=copy.saved_at.isoformat(),
+        edit_url=url_for("editor.edit", post_id=post.id),
+        autosave_url=url_for("editor.autosave_view", post_id=post.id),
+    )
+
+
+def _create_for_autosave(form: PostForm) -> Post:
+    # The first autosave of a new post creates it from its title and slug; everything else
+    # typed so far goes to the working copy, so a half-valid form is kept too.
+    data = post_data(form)
+    if not data["title"].strip():
+        raise InvalidInput.single("title", "Autosave starts once the post has a title.")
+    try:
+        minimal = parse_post(
+            {
+                "title": data["title"],
+                "slug": data["slug"].strip(),
+                "summary": "",
+                "bias": "",
+                "criteria": [],
+                "entries": [],
+            }  # fmt: skip
+        )
+    except InterchangeError as exc:
+        raise InvalidInput(exc.problems) from None
+    return ops.create_post(minimal, current_user)
+
+
+@bp.post("/<int:post_id>/discard")
+@writer_only
+def discard(post_id: int) -> Any:
+    post = _editable_post(post_id)
+    discard_working_copy(post, current_user)
+    db.session.commit()
+    flash("Unsaved changes discarded.", "info")
+    return redirect(url_for("editor.edit", post_id=post.id))
+
+
+@bp.post("/<int:post_id>/withdraw")
+@writer_only
+def withdraw(post_id: int) -> Any:
+    post = _editable_post(post_id)
+    try:
+        ops.withdraw(post, current_user)
+        db.session.commit()
+    except IllegalTransition as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Withdrawn from review; it is a draft again.", "success")
+    return redirect(url_for("editor.edit", post_id=post.id))

@@ -1,0 +1,161 @@
+"""A post's history: its revisions, any one of them, a diff of two, and restoring one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from editorial.domain.diff import diff_posts
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
+from editorial.domain.workflow import IllegalTransition
+from editorial.extensions import db
+from editorial.models import AuditEvent, Post, Revision, Role
+from editorial.operations import posts as ops
+from editorial.operations.outbox import latest_job
+from editorial.operations.working_copy import working_copy
+from editorial.site.pages import render_post_page
+from editorial.web.forms import EmptyForm, db_id
+from editorial.web.permissions import post_or_404, role_required
+
+# How the audit log reads on the history page.
+EVENT_LABELS = {
+    "post.created": "Created",
+    "post.revised": "Saved a revision",
+    "post.restored": "Restored an earlier revision",
+    "post.changes_discarded": "Discarded unsaved changes",
+    "post.submit": "Submitted for review",
+    "post.withdraw": "Withdrew from review",
+    "post.approve": "Approved",
+    "post.request_changes": "Requested changes",
+    "post.publish": "Published",
+    "post.retract": "Retracted",
+    "post.retract_requested": "Asked to retract",
+    "job.retried": "Retried publishing",
+    "post.claimed": "Claimed for review",
+    "post.released": "Released the review claim",
+    "comment.added": "Commented",
+    "comment.resolved": "Resolved a comment",
+}
+
+bp = Blueprint("history", __name__, url_prefix="/posts/<int:post_id>")
+
+signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
+
+
+def _viewable(post_id: int) -> Post:
+    return post_or_404(post_id, ops.can_view)
+
+
+def _revision(post: Post, number: int) -> Revision:
+    revision = post.revisions.filter_by(number=number).first()
+    if revision is None:
+        abort(404)
+    return revision
+
+
+@bp.get("/history")
+@signed_in
+def index(post_id: int) -> str:
+    post = _viewable(post_id)
+    revisions = post.revisions.order_by(None).order_by(Revision.number.desc()).all()
+    numbers = {r.id: r.number for r in revisions}
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.post_id == post.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    return render_template(
+        "history/history.html",
+        post=post,
+        revisions=revisions,
+        events=[
+            (e, numbers.get(e.revision_id), EVENT_LABELS.get(e.action, e.action)) for e in events
+        ],
+        working=working_copy(post),
+        can_edit=ops.can_edit(post, current_user),
+        can_retract=current_user.has_role(Role.REVIEWER)
+        or current_user.has_role(Role.ADMIN)
+        or post.author_id == current_user.id,
+        publish_job=latest_job(post),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/revisions/<int:number>")
+@signed_in
+def revision(post_id: int, number: int) -> str:
+    post = _viewable(post_id)
+    shown = _revision(post, number)
+    return render_template(
+        "history/revision.html",
+        post=post,
+        revision=shown,
+        previous=number - 1 if number > 1 else None,
+        can_edit=ops.can_edit(post, current_user),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/revisions/<int:number>/preview")
+@signed_in
+def preview(post_id: int, number: int) -> str:
+    """One revision exactly as the public site would show it."""
+    post = _viewable(post_id)
+    shown = _revision(post, number)
+    return render_post_page(
+        shown.content,
+        shown.rendered,
+        author_name=post.author.display_name,
+        published_at=None,
+        updated_at=shown.created_at,
+        preview=True,
+        assets=url_for("static", filename=""),
+    )
+
+
+@bp.get("/diff")
+@signed_in
+def diff(post_id: int) -> str:
+    post = _viewable(post_id)
+    last = post.current_revision.number
+    old_number = request.args.get("from", type=db_id) or max(last - 1, 1)
+    new_number = request.args.get("to", type=db_id) or last
+    old, new = _revision(post, old_number), _revision(post, new_number)
+    return render_template(
+        "history/diff.html",
+        post=post,
+        old=old,
+        new=new,
+        diff=diff_posts(old.content, new.content),
+        numbers=list(range(last, 0, -1)),
+    )
+
+
+@bp.post("/revisions/<int:number>/restore")
+@signed_in
+def restore(post_id: int, number: int) -> Any:
+    post = _viewable(post_id)
+    if not ops.can_edit(post, current_user):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if (copy := working_copy(post)) is not None:
+        flash(
+            f"You have unsaved changes autosaved at {copy.saved_at:%H:%M} UTC. Save or discard "
+            "them in the editor first, so that restoring does not lose them.",
+            "error",
+        )
+        return redirect(url_for("history.index", post_id=post.id))
+    base = request.form.get("base_revision", type=db_id) or 0  # missing: stale, not trusted
+    try:
+        revision = ops.restore_revision(post, number, current_user, base_revision=base)
+        db.session.commit()
+    except (Conflict, InvalidInput, IllegalTransition, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(f"Not restored: {exc}", "error")
+        return redirect(url_for("history.index", post_id=post.id))
+    flash(f"Revision {number} restored as revision {revision.number}.", "success")
+    return redirect(url_for("editor.edit", post_id=post.id))

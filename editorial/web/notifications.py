@@ -1,0 +1,50 @@
+"""The desk's notifications: a count in the header and a list, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from editorial.extensions import db
+from editorial.models import Notification
+from editorial.operations.notifications import mark_all_read, unread_count
+from editorial.web.forms import db_id
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    notes = db.paginate(
+        sa.select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
+        page=min(request.args.get("page", 1, type=db_id), 10**9),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template("notifications/index.html", notes=notes)
+
+
+@bp.post("/read")
+@login_required
+def read_all() -> Any:
+    mark_all_read(current_user)
+    db.session.commit()
+    flash("All notifications marked as read.", "info")
+    return redirect(url_for("notifications.index"))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def unread() -> dict[str, Any]:
+        if current_user and current_user.is_authenticated:
+            return {"unread_notifications": unread_count(current_user)}
+        return {"unread_notifications": 0}

@@ -1,0 +1,395 @@
+"""The editor's form: every field of a ranking post, its rows, and the way back to content.
+
+The form holds text exactly as typed (invalid or not) so nothing is lost on a re-render.
+Rows are plain dicts between requests: ``post_data`` reads a form into them, ``apply_op``
+adds, removes or moves a row, ``build_form`` makes a form again, and ``to_content`` turns
+them into interchange content for the rules and for saving.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+from typing import Any
+
+from slugify import slugify
+from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from editorial.domain.interchange import LIMITS, _check_url
+from editorial.web.error_pages import Refusal
+from editorial.web.forms import TextForm
+
+__all__ = ["PostForm", "apply_op", "blank_data", "build_form", "content_data", "to_content"]
+
+MARKDOWN = LIMITS["markdown"]
+SHORT = LIMITS["short_text"]
+TAKEAWAY = LIMITS["markdown"] // 10
+# How many rows each list may hold, and the op names that act on them.
+ROWS = {
+    "criteria": LIMITS["criteria"],
+    "entries": LIMITS["entries"],
+    "takeaways": LIMITS["takeaways"],
+    "faq": LIMITS["faq"],
+}
+ENTRY_TEXT = ("name", "url", "best_for", "verdict", "pick_else")
+# Notes in one entry: one per declared criterion, and an import's notes on criteria the post
+# does not declare beside them (for the rules to point out).
+NOTES = 2 * LIMITS["criteria"]
+# The most fields a whole post sends (every list full), with room for the buttons.
+MAX_FIELDS = (
+    100
+    + 3 * ROWS["criteria"]
+    + ROWS["takeaways"]
+    + 2 * ROWS["faq"]
+    + ROWS["entries"] * (len(ENTRY_TEXT) + 3 * NOTES)
+)
+_ROW_NAMES = {"criteria": "criteria", "entries": "entries", "takeaways": "takeaways",
+              "faq": "questions"}  # fmt: skip
+_OP = re.compile(r"(add|remove|up|down)-(criteria|entries|takeaways|faq)(?:-(\d+))?")
+
+
+def _at_most(limit: int) -> Any:
+    def check(form: Any, field: Any) -> None:
+        length = len(field.data or "")
+        if length > limit:
+            raise ValidationError(f"At most {limit:,} characters; this has {length:,}.")
+
+    return check
+
+
+def _web_address(form: Any, field: Any) -> None:
+    try:
+        _check_url((field.data or "").strip())
+    except ValueError as exc:
+        raise ValidationError(f"This {exc}.") from None
+
+
+def _markdown(label: str) -> TextAreaField:
+    return TextAreaField(label, [_at_most(MARKDOWN)])
+
+
+class CriterionForm(Form):
+    key = HiddenField()
+    name = StringField("Name", [_at_most(SHORT)])
+    description = _markdown("What it means and how you judged it")
+
+
+class NoteForm(Form):
+    # ``key`` ties the note to a declared criterion, so a rename carries the note along.
+    key = HiddenField()
+    criterion = HiddenField()
+    note = _markdown("Note")
+
+
+class EntryForm(Form):
+    name = StringField("Name", [_at_most(SHORT)])
+    url = StringField("Web address", [_at_most(LIMITS["url"]), _web_address])
+    best_for = StringField("Best for", [_at_most(SHORT)])
+    verdict = _markdown("Verdict: why it earns this rank")
+    criteria = FieldList(FormField(NoteForm))
+    pick_else = _markdown("When to pick something else instead")
+
+
+class FaqForm(Form):
+    question = StringField("Question", [_at_most(SHORT)])
+    answer = _markdown("Answer")
+
+
+class PostForm(TextForm):
+    base_revision = HiddenField()
+    working_version = HiddenField()
+    title = StringField("Title", [_at_most(LIMITS["title"])])
+    slug = StringField("Slug (web address)", [_at_most(LIMITS["slug"])])
+    summary = TextAreaField("Summary", [_at_most(LIMITS["summary"])])
+    bias = _markdown("Your bias: what you use, sell, are paid by or were given")
+    intro = _markdown("Introduction")
+    correction = _markdown("Correction note: what changed and why")
+    criteria = FieldList(FormField(CriterionForm), max_entries=ROWS["criteria"])
+    entries = FieldList(FormField(EntryForm), max_entries=ROWS["entries"])
+    takeaways = FieldList(
+        TextAreaField("Takeaway", [_at_most(TAKEAWAY)]), max_entries=ROWS["takeaways"]
+    )
+    faq = FieldList(FormField(FaqForm), max_entries=ROWS["faq"])
+    tags = StringField("Tags, separated by commas")
+
+    def check_sent(self, formdata: Any) -> None:
+        if problem := oversized(formdata):
+            raise Refusal(413, problem)
+
+    def validate_tags(self, field: Any) -> None:
+        tags = _split_tags(field.data)
+        if len(tags) > LIMITS["tags"]:
+            raise ValidationError(f"At most {LIMITS['tags']} tags; this has {len(tags)}.")
+        if long := next((t for t in tags if len(t) > SHORT), None):
+            raise ValidationError(f'The tag "{long[:40]}…" is over {SHORT} characters.')
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for name, limit in ROWS.items():
+            field = getattr(self, name)
+            if len(field.entries) > limit:
+                field.errors.append(f"At most {limit}; this has {len(field.entries)}.")
+                ok = False
+        return ok
+
+
+def oversized(formdata: Any) -> str | None:
+    """Why a post's form must not be read (more rows or fields than a post holds), or None.
+
+    WTForms finds each list's rows by reading every field name, and every entry's notes the
+    same way, so a form of thousands of rows takes it seconds to minutes. This looks at each
+    name once, the way FieldList does (the list's name, one character, the row number), so
+    that no row WTForms would read goes unchecked. Past the most names a post sends, the
+    count alone refuses the form.
+    """
+    for name in itertools.islice(formdata, MAX_FIELDS + 1):
+        for kind, limit in ROWS.items():
+            row = _row(name, kind)
+            if row is None:
+                continue
+            if row >= limit:
+                return f"A post holds at most {limit} {_ROW_NAMES[kind]}; this form sends more."
+            if kind == "entries" and (_row(name, f"entries-{row}-criteria") or 0) >= NOTES:
+                return f"An entry holds at most {NOTES} criterion notes; this form sends more."
+    if len(formdata) > MAX_FIELDS:
+        return f"A post has at most {MAX_FIELDS:,} fields; this form sends {len(formdata):,}."
+    return None
+
+
+def _row(name: str, prefix: str) -> int | None:
+    """The row of the list ``prefix`` that FieldList reads ``name`` into, if any."""
+    if not name.startswith(prefix):
+        return None
+    number = name[len(prefix) + 1 :].split("-", 1)[0]
+    if not number.isdigit():
+        return None
+    # Other digits than 0-9 (which int() may not read) and numbers of many digits are past
+    # every limit.
+    return int(number) if number.isascii() and len(number) <= 6 else 10**6
+
+
+def _split_tags(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def _key() -> str:
+    return "k" + secrets.token_hex(4)
+
+
+def _blank_row(kind: str) -> Any:
+    return {
+        "criteria": lambda: {"key": _key(), "name": "", "description": ""},
+        "entries": lambda: dict.fromkeys(ENTRY_TEXT, "") | {"criteria": []},
+        "takeaways": lambda: "",
+        "faq": lambda: {"question": "", "answer": ""},
+    }[kind]()
+
+
+def blank_data() -> dict[str, Any]:
+    """A new post's rows: two criteria and two entries, the least a ranking needs."""
+    data: dict[str, Any] = {
+        "title": "", "slug": "", "summary": "", "bias": "", "intro": "", "correction": "",
+        "tags": "", "base_revision": "", "working_version": "",
+        "criteria": [_blank_row("criteria"), _blank_row("criteria")],
+        "entries": [_blank_row("entries"), _blank_row("entries")],
+        "takeaways": [], "faq": [],
+    }  # fmt: skip
+    return align_notes(data)
+
+
+def content_data(content: dict[str, Any]) -> dict[str, Any]:
+    """Form rows for stored interchange content."""
+    criteria = [
+        {"key": f"c{i}", "name": c["name"], "description": c.get("description", "")}
+        for i, c in enumerate(content.get("criteria", []))
+    ]
+    keys = {_fold(c["name"]): c["key"] for c in criteria}
+    entries = [
+        {
+            "name": e["name"],
+            "url": e.get("url") or "",
+            "best_for": e.get("best_for") or "",
+            "verdict": e.get("verdict", ""),
+            "pick_else": e.get("pick_else", ""),
+            "criteria": [
+                {
+                    "key": keys.get(_fold(n["criterion"]), ""),
+                    "criterion": n["criterion"],
+                    "note": n.get("note", ""),
+                }
+                for n in e.get("criteria", [])
+            ],
+        }
+        for e in sorted(content.get("entries", []), key=lambda e: e["rank"])
+    ]
+    data = {
+        "title": content.get("title", ""),
+        "slug": content.get("slug", ""),
+        "summary": content.get("summary", ""),
+        "bias": content.get("bias", ""),
+        "intro": content.get("intro") or "",
+        "correction": content.get("correction") or "",
+        "tags": ", ".join(content.get("tags", [])),
+        "criteria": criteria,
+        "entries": entries,
+        "takeaways": list(content.get("takeaways", [])),
+        "faq": [dict(f) for f in content.get("faq", [])],
+    }
+    return align_notes(data)
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def align_notes(data: dict[str, Any]) -> dict[str, Any]:
+    """Give every entry one note per declared criterion, in the criteria's order.
+
+    Notes follow their criterion by key, so renaming a criterion renames its notes; a
+    criterion's notes go with it when it is removed. Notes on criteria the post does not
+    declare, and second notes on one criterion (both only from an import), stay after the
+    declared ones, for the rules to point out.
+    """
+    for criterion in data["criteria"]:
+        criterion["key"] = criterion.get("key") or _key()
+    declared = {c["key"]: c for c in data["criteria"]}
+    for entry in data["entries"]:
+        notes: dict[str, dict[str, str]] = {}
+        orphans = []
+        for note in entry["criteria"]:
+            key = note.get("key")
+            if key in declared and key not in notes:
+                notes[key] = note
+            elif not key or key in notes:
+                # A second note on the same criterion (from an import) stays too, for the
+                # writer to merge when the rules point it out.
+                orphans.append({**note, "key": ""})
+        entry["criteria"] = [
+            {"key": key, "criterion": c["name"], "note": notes.get(key, {}).get("note", "")}
+            for key, c in declared.items()
+        ] + orphans
+    return data
+
+
+def post_data(form: PostForm) -> dict[str, Any]:
+    """The form's rows as plain dicts, text exactly as typed."""
+    data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    return _plain(data)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return "" if value is None else value
+
+
+def apply_op(data: dict[str, Any], op: str) -> tuple[dict[str, Any], str | None]:
+    """Add, remove or move one row; return the rows and the id of the field to focus."""
+    match = _OP.fullmatch(op or "")
+    if not match:
+        return data, None
+    verb, kind, index = match.group(1), match.group(2), int(match.group(3) or 0)
+    rows = data[kind]
+    # Where the keyboard focus goes next: the new row's first field, the moved row's button
+    # (so pressing it again keeps moving the same row), or the list's add button.
+    focus: str | None = None
+    first = {"criteria": "-name", "entries": "-name", "takeaways": "", "faq": "-question"}[kind]
+    if verb == "add":
+        if len(rows) < ROWS[kind]:
+            rows.append(_blank_row(kind))
+            focus = f"{kind}-{len(rows) - 1}{first}"
+    elif index < len(rows):
+        if verb == "remove":
+            del rows[index]
+            focus = f"add-{kind}"
+        elif verb == "up" and index > 0:
+            rows[index - 1], rows[index] = rows[index], rows[index - 1]
+            focus = f"{kind}-{index - 1}-" + ("up" if index - 1 > 0 else "down")
+        elif verb == "down" and index + 1 < len(rows):
+            rows[index + 1], rows[index] = rows[index], rows[index + 1]
+            focus = f"{kind}-{index + 1}-" + ("down" if index + 2 < len(rows) else "up")
+    align_notes(data)
+    return data, focus
+
+
+def build_form(data: dict[str, Any]) -> PostForm:
+    """A form showing ``data`` (from ``post_data``, ``content_data`` or ``blank_data``)."""
+    return PostForm(formdata=None, data=data)
+
+
+def to_content(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """Interchange content from form rows, and which form row each content row came from.
+
+    Blank FAQ rows and takeaways, and notes on unnamed criteria, are left out of the
+    content, so a finding's path (``faq[1].answer``) needs the second value to find its field.
+    """
+    names = {c["key"]: c["name"].strip() for c in data["criteria"]}
+    rows: dict[str, list[int]] = {}
+    entries = []
+    for i, entry in enumerate(data["entries"]):
+        notes, kept = [], []
+        for row, note in enumerate(entry["criteria"]):
+            criterion = names.get(note.get("key"), note.get("criterion", "")).strip()
+            if criterion:
+                kept.append(row)
+                notes.append({"criterion": criterion, "note": note["note"]})
+        rows[f"entries[{i}].criteria"] = kept
+        entries.append(
+            {
+                "rank": i + 1,
+                "name": entry["name"],
+                "url": entry["url"].strip() or None,
+                "verdict": entry["verdict"],
+                "criteria": notes,
+                "pick_else": entry["pick_else"],
+                "best_for": entry["best_for"].strip() or None,
+            }
+        )
+    rows["takeaways"] = [i for i, t in enumerate(data["takeaways"]) if t.strip()]
+    rows["faq"] = [
+        i for i, f in enumerate(data["faq"]) if f["question"].strip() or f["answer"].strip()
+    ]
+    content = {
+        "title": data["title"],
+        # As on saving: an empty slug is made from the title.
+        "slug": data["slug"].strip() or slugify(data["title"], max_length=100, word_boundary=True),
+        "summary": data["summary"],
+        "bias": data["bias"],
+        "intro": data["intro"] or None,
+        "correction": data["correction"] or None,
+        "criteria": [
+            {"name": c["name"], "description": c["description"]} for c in data["criteria"]
+        ],
+        "entries": entries,
+        "takeaways": [data["takeaways"][i] for i in rows["takeaways"]],
+        "faq": [
+            {"question": data["faq"][i]["question"], "answer": data["faq"][i]["answer"]}
+            for i in rows["faq"]
+        ],
+        "tags": _split_tags(data["tags"]),
+    }
+    return content, rows
+
+
+_PATH_PART = re.compile(r"\.?([a-z_]+)|\[(\d+)\]")
+
+
+def field_id(path: str, rows: dict[str, list[int]]) -> str:
+    """The form element id for an interchange path such as ``entries[1].pick_else``."""
+    parts: list[str] = []
+    walked = ""
+    for name, index in _PATH_PART.findall(path):
+        if name:
+            walked += f".{name}" if walked else name
+            parts.append(name)
+        else:
+            kept = rows.get(walked)
+            row = int(index)
+            row = kept[row] if kept is not None and row < len(kept) else row
+            walked += f"[{index}]"
+            parts.append(str(row))
+    return "-".join(parts)

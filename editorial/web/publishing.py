@@ -1,0 +1,65 @@
+"""Publishing in the desk: a post's status (polled while it changes), retry and retract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from editorial.domain.errors import Conflict, PermissionDenied
+from editorial.extensions import db
+from editorial.models import Post, PublishJob, Role
+from editorial.operations import outbox
+from editorial.operations import posts as ops
+from editorial.web.forms import db_id
+from editorial.web.permissions import post_or_404, role_required
+
+bp = Blueprint("publishing", __name__, url_prefix="/posts/<int:post_id>")
+
+signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
+
+
+def _viewable(post_id: int) -> Post:
+    return post_or_404(post_id, ops.can_view)
+
+
+@bp.get("/publishing")
+@signed_in
+def status(post_id: int) -> str:
+    """The status line (htmx polls it every few seconds while a job is under way)."""
+    post = _viewable(post_id)
+    return render_template("publishing/_publishing.html", post=post, job=outbox.latest_job(post))
+
+
+@bp.post("/publishing/retry")
+@signed_in
+def retry(post_id: int) -> Any:
+    post = _viewable(post_id)
+    job = db.get_or_404(PublishJob, request.form.get("job", type=db_id) or 0)
+    if job.post_id != post.id:
+        abort(404)
+    try:
+        outbox.retry(job, current_user)
+        db.session.commit()
+    except (Conflict, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Sent to the publisher again.", "success")
+    return redirect(request.referrer or url_for("history.index", post_id=post.id))
+
+
+@bp.post("/retract")
+@signed_in
+def retract(post_id: int) -> Any:
+    post = _viewable(post_id)
+    try:
+        outbox.request_retract(post, current_user)
+        db.session.commit()
+    except (Conflict, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(f"Not retracted: {exc}", "error")
+    else:
+        flash("Retracting: the post leaves the site, its feeds and lists in a moment.", "success")
+    return redirect(url_for("history.index", post_id=post.id))

@@ -1,0 +1,261 @@
+"""The review queue and the review page: claim a post, tick the checklist, decide."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from editorial.domain import checklist
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
+from editorial.domain.rules import Severity
+from editorial.domain.workflow import IllegalTransition, PostState
+from editorial.extensions import db
+from editorial.models import Post, Role, utcnow
+from editorial.operations import outbox, review
+from editorial.operations import posts as ops
+from editorial.web.forms import db_id
+from editorial.web.permissions import post_or_404, role_required
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+reviewer_only = role_required(Role.REVIEWER)
+
+
+@bp.get("/")
+@reviewer_only
+def queue() -> str:
+    """Posts in review, oldest first, with what a reviewer needs to pick one."""
+    posts = db.session.scalars(
+        sa.select(Post).where(Post.state == PostState.IN_REVIEW).order_by(Post.updated_at, Post.id)
+    ).all()
+    author = request.args.get("author", type=int)
+    tag = request.args.get("tag", "").strip()
+    tags = sorted(
+        {t for p in posts for t in p.current_revision.content.get("tags", [])}, key=str.casefold
+    )
+    authors = sorted({p.author for p in posts}, key=lambda u: u.display_name.casefold())
+    if author:
+        posts = [p for p in posts if p.author_id == author]
+    if tag:
+        wanted = tag.casefold()
+        posts = [
+            p
+            for p in posts
+            if wanted in (t.casefold() for t in p.current_revision.content.get("tags", []))
+        ]
+    rows = []
+    for post in posts:
+        findings = ops.findings_for(post.current_revision)
+        rows.append(
+            {
+                "post": post,
+                "entries": len(post.current_revision.content.get("entries", [])),
+                "warnings": sum(f.severity == Severity.WARNING for f in findings),
+                "errors": sum(f.severity == Severity.ERROR for f in findings),
+                "claim": review.active_claim(post),
+                "own": post.author_id == current_user.id,
+                "last_reviewed": review.last_reviewed_revision(post),
+            }
+        )
+    return render_template(
+        "review/queue.html", rows=rows, authors=authors, tags=tags, author=author, tag=tag
+    )
+
+
+def _tags(post: Post) -> list[str]:
+    return post.current_revision.content.get("tags", [])
+
+
+def _viewable(post_id: int) -> Post:
+    return post_or_404(post_id, ops.can_view)
+
+
+@bp.get("/<int:post_id>")
+@reviewer_only
+def page(post_id: int) -> Any:
+    post = _viewable(post_id)
+    return render_page(post)
+
+
+def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
+    revision = post.current_revision
+    items = review.checklist_for(post, current_user)
+    if "ticked" in extra:  # a refused decision shows the boxes as the reviewer left them
+        ticked = extra.pop("ticked")
+        items = [
+            review.CheckItem(
+                i.item, i.item.key in ticked, i.changed and i.item.key not in ticked
+            )
+            for i in items
+        ]
+    return (
+        render_template(
+            "review/page.html",
+            post=post,
+            revision=revision,
+            findings=ops.findings_for(revision),
+            items=items,
+            entries=[
+                {**e, "key": checklist.entry_key(e["name"])}
+                for e in sorted(revision.content.get("entries", []), key=lambda e: e["rank"])
+            ],
+            threads=review.threads(post),
+            claim=review.active_claim(post),
+            can_decide=ops.can_review(post, current_user) and post.state == PostState.IN_REVIEW,
+            last_reviewed=review.last_reviewed_revision(post),
+            **extra,
+        ),
+        status,
+    )
+
+
+@bp.post("/<int:post_id>/claim")
+@reviewer_only
+def claim(post_id: int) -> Any:
+    post = _viewable(post_id)
+    try:
+        held = review.claim(post, current_user, current_app.config["REVIEW_CLAIM_MINUTES"])
+        db.session.commit()
+    except (Conflict, PermissionDenied) as exc:
+        db.session.rollback()
+        flash(f"Not claimed: {exc}", "error")
+    else:
+        flash(f"You are reviewing this post until {held.expires_at:%H:%M} UTC.", "success")
+    return redirect(url_for("review.page", post_id=post.id))
+
+
+@bp.post("/<int:post_id>/release")
+@reviewer_only
+def release(post_id: int) -> Any:
+    post = _viewable(post_id)
+    try:
+        review.release(post, current_user)
+        db.session.commit()
+    except PermissionDenied as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash("Released: another reviewer can take it.", "info")
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/<int:post_id>/decide")
+@reviewer_only
+def decide(post_id: int) -> Any:
+    """Save the checklist, approve, or request changes (the button pressed says which)."""
+    post = _viewable(post_id)
+    action = request.form.get("action", "")
+    ticked = set(request.form.getlist("item"))
+    comment = request.form.get("comment", "")
+    seen = request.form.get("revision", type=int)
+    publish_at_text = request.form.get("publish_at", "").strip()
+    try:
+        publish_at = _publish_at(publish_at_text)
+    except ValueError as exc:
+        return render_page(
+            post, 422, problem=str(exc), comment=comment, ticked=ticked,
+            publish_at=publish_at_text, publish_at_error=str(exc),
+        )  # fmt: skip
+    try:
+        if action == "approve":
+            review.approve_post(post, current_user, ticked, comment, seen, publish_at)
+            done = "Approved. The publisher will publish exactly this revision."
+        elif action == "request_changes":
+            review.request_changes_post(post, current_user, ticked, comment, seen)
+            done = "Sent back to the writer with your comments."
+        elif action == "save":
+            if not ops.can_review(post, current_user):
+                raise PermissionDenied(ops._why_not_reviewer(post, current_user))
+            ops._refuse_unseen(post, seen)
+            review.sign_off(post, current_user, ticked)
+            done = "Checklist saved."
+        else:
+            abort(400)
+        db.session.commit()
+    except (InvalidInput, Conflict, IllegalTransition, PermissionDenied) as exc:
+        db.session.rollback()
+        post = db.session.get(Post, post_id)
+        status = (
+            403
+            if isinstance(exc, PermissionDenied)
+            else (422 if isinstance(exc, InvalidInput) else 409)
+        )
+        return render_page(
+            post, status, problem=user_message(exc), comment=comment, ticked=ticked,
+            publish_at=publish_at_text,
+        )  # fmt: skip
+    if action == "save" and request.headers.get("HX-Request"):
+        return "", 204  # a box ticked on the page: stored, nothing to redraw
+    flash(done, "success")
+    if action == "save":
+        return redirect(url_for("review.page", post_id=post.id))
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/bulk")
+@reviewer_only
+def bulk() -> Any:
+    """Claim, release or approve several posts at once; each goes through the same checks."""
+    action = request.form.get("action", "")
+    if action not in ("claim", "release", "approve"):
+        abort(400)
+    done, refused = [], []
+    for post_id in request.form.getlist("post", type=db_id):
+        post = db.session.get(Post, post_id)
+        if post is None or not ops.can_view(post, current_user):
+            continue
+        try:
+            with db.session.begin_nested():
+                if action == "claim":
+                    review.claim(post, current_user, current_app.config["REVIEW_CLAIM_MINUTES"])
+                elif action == "release":
+                    review.release(post, current_user)
+                else:
+                    # Approving in bulk approves what was signed off, item by item, on each
+                    # post's review page for its current revision; anything else needs a look.
+                    review.approve_signed_off(post, current_user)
+        except (InvalidInput, Conflict, IllegalTransition, PermissionDenied) as exc:
+            refused.append(f"“{post.title}”: {user_message(exc)}")
+        else:
+            done.append(f"“{post.title}”")
+    db.session.commit()
+    verb = {"claim": "Claimed", "release": "Released", "approve": "Approved"}[action]
+    if done:
+        flash(f"{verb}: {', '.join(done)}.", "success")
+    for reason in refused:
+        flash(f"Not {verb.lower()}: {reason}", "error")
+    if not done and not refused:
+        flash("Select at least one post first.", "info")
+    return redirect(url_for("review.queue"))
+
+
+def _publish_at(text: str) -> datetime | None:
+    """The "publish at" field (UTC, as a datetime-local input sends it), or None for now."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a time zone past year 1 or 9999
+        raise ValueError("Give the time as YYYY-MM-DD HH:MM (UTC).") from None
+    if problem := outbox.schedule_problem(moment):  # the same rule as the API's
+        raise ValueError(problem)
+    return moment
+
+
+bp.add_app_template_filter(checklist.entry_key, "entry_key")
+
+
+@bp.app_template_filter("waited")
+def waited(since: Any) -> str:
+    """How long ago ``since`` was, in the largest unit that reads naturally."""
+    minutes = max(int((utcnow() - since).total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
