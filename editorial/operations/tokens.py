@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from editorial import SQLITE_BUSY_MS
+from editorial.database import SQLITE_BUSY_MS
 from editorial.domain.errors import InvalidInput, PermissionDenied
 from editorial.models import ApiToken, Role, User, db, utcnow
 from editorial.operations.audit import record

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from editorial import reads_only
+from editorial.database import reads_only
 from editorial.domain import rules
 from editorial.domain.diff import diff_posts
 from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
