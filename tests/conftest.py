@@ -370,13 +370,13 @@ def sign_in(page: Any, email: str) -> None:
     page.wait_for_url("**/")
 
 
-# --- the publisher's real processes (publisher_processes.py) -----------------------------------
+# --- the publisher's real processes (helpers/publisher_processes.py) ---------------------------
 
 
 @pytest.fixture
 def desk_for(make_app: Any, database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """Set up the desk and the worker's environment for a broker URL (None: embedded)."""
-    from publisher_processes import desks  # it imports this module: not at the top
+    from tests.helpers.publisher_processes import desks  # it imports this module: not at the top
 
     with desks(make_app, database_url, tmp_path) as factory:
         yield factory

@@ -34,16 +34,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from helpers.desk import form_fields
-from helpers.sweep import changed_tables, snapshot, url_for_rule
 
-from conftest import PASSWORD, sample
 from editorial.domain import checklist
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import ApiToken, JobStatus, Post, Role, User, db
 from editorial.operations import accounts, outbox, people, publishing, review, tokens
 from editorial.operations import posts as operations
+from tests.conftest import PASSWORD, sample
+from tests.helpers.desk import form_fields
+from tests.helpers.sweep import changed_tables, snapshot, url_for_rule
 
 ACTORS = ("anon", "author", "author_rv", "writer", "reviewer", "admin")
 OWNERS = ("author", "author_rv")

@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from conftest import PASSWORD, SAMPLES, sample
 from editorial import cli
 from editorial.domain import checklist
 from editorial.domain.interchange import parse_post
@@ -23,6 +22,7 @@ from editorial.domain.workflow import PostState
 from editorial.models import AuditEvent, Post, Revision, Role, User, db
 from editorial.operations import accounts, review, tokens
 from editorial.operations import posts as operations
+from tests.conftest import PASSWORD, SAMPLES, sample
 
 GOOD = SAMPLES / "python-web-frameworks-2026.json"
 OTHER = SAMPLES / "password-managers-2026.json"

@@ -12,7 +12,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from helpers.desk import (
+
+from editorial.domain.workflow import PostState
+from editorial.models import Post, Role, db
+from editorial.operations import posts
+from tests.conftest import sample
+from tests.helpers.desk import (
     autosave_form,
     column,
     csrf_on_app,
@@ -30,11 +35,6 @@ from helpers.desk import (
     stored,
     working_copy_of,
 )
-
-from conftest import sample
-from editorial.domain.workflow import PostState
-from editorial.models import Post, Role, db
-from editorial.operations import posts
 
 SAMPLE_NAMES = [
     "python-web-frameworks-2026",

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import PASSWORD, sample
 from editorial.domain.errors import Conflict, InvalidInput
 from editorial.domain.interchange import parse_post
 from editorial.models import AuditEvent, Invitation, Post, Role, User, db, utcnow
 from editorial.operations import accounts, people, posts, tokens
+from tests.conftest import PASSWORD, sample
 
 NEW_PASSWORD = "purple elephants juggle quietly"
 

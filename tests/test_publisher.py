@@ -12,22 +12,7 @@ import feedparser
 import lxml.html
 import pytest
 import sqlalchemy as sa
-from publisher_helpers import (
-    FEEDS,
-    approve,
-    assert_site_whole,
-    content,
-    digest,
-    edit,
-    feed_ids,
-    files,
-    links,
-    mark_running,
-    mtimes,
-    sitemap_locs,
-)
 
-from conftest import PASSWORD
 from editorial.config import broker_settings
 from editorial.domain.workflow import PostState
 from editorial.models import (
@@ -43,6 +28,21 @@ from editorial.operations import outbox, publishing
 from editorial.operations import posts as operations
 from editorial.site import build as sitebuild
 from editorial.tasks import publishing as publisher
+from tests.conftest import PASSWORD
+from tests.helpers.publisher import (
+    FEEDS,
+    approve,
+    assert_site_whole,
+    content,
+    digest,
+    edit,
+    feed_ids,
+    files,
+    links,
+    mark_running,
+    mtimes,
+    sitemap_locs,
+)
 
 SITE_URL = "https://example.org/site/"
 

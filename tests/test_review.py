@@ -15,9 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from helpers.desk import csrf_on_app
 
-from conftest import PASSWORD, sample
 from editorial.domain import checklist, rules
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
@@ -37,6 +35,8 @@ from editorial.models import (
 from editorial.operations import accounts, outbox, posts, publishing, review
 from editorial.operations.outbox import latest_job
 from editorial.tasks import mail
+from tests.conftest import PASSWORD, sample
+from tests.helpers.desk import csrf_on_app
 
 FRAMEWORKS = "python-web-frameworks-2026"  # entries Django, FastAPI, Flask, Litestar
 GENERATORS = "static-site-generators-2026"  # entries Astro, Hugo, Eleventy

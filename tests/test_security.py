@@ -15,15 +15,22 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from helpers.desk import error_next_to, form_fields
-from helpers.sweep import SECRET_TITLE, changed_tables, make_user, snapshot, url_for_rule, world
 
-from conftest import PASSWORD, sample
 from editorial.domain import rules
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
 from editorial.operations import accounts, outbox, people, posts, publishing, tokens
+from tests.conftest import PASSWORD, sample
+from tests.helpers.desk import error_next_to, form_fields
+from tests.helpers.sweep import (
+    SECRET_TITLE,
+    changed_tables,
+    make_user,
+    snapshot,
+    url_for_rule,
+    world,
+)
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

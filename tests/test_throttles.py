@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD
 from editorial.models import Role, db
 from editorial.operations import accounts, tokens
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import g
 
-from conftest import PASSWORD
 from editorial.domain.interchange import parse_post
 from editorial.models import Post, WorkingCopy, db
+from tests.conftest import PASSWORD
 
 
 def csrf_on_app(make_app: Any) -> Iterator[Any]:

@@ -7,10 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from conftest import PASSWORD, sample
 from editorial.domain.interchange import parse_post
 from editorial.models import Role, db
 from editorial.operations import accounts, outbox, people, posts, review, tokens
+from tests.conftest import PASSWORD, sample
 
 # A token's last use is stamped by every API request, refused or not.
 VOLATILE = {"last_used_at"}

@@ -1,0 +1,1 @@
+"""The test suite: its folders mirror editorial/'s layers; tests/conftest.py applies to all."""

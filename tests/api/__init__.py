@@ -1,0 +1,1 @@
+"""Tests of editorial/api: the JSON API and its OpenAPI document."""

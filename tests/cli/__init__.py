@@ -1,0 +1,1 @@
+"""Tests of editorial/cli.py: the `editorial` command line."""

@@ -1,0 +1,1 @@
+"""Tests of editorial/domain: pure rules and formats, with no app at all."""

@@ -1,0 +1,1 @@
+"""Tests of editorial/models: the schema, its migrations and the invariants it backs."""

@@ -1,0 +1,1 @@
+"""Whole-product and cross-cutting suites: browsers, sweeps over every route, hostile input."""

@@ -1,0 +1,1 @@
+"""Tests of editorial/site: the public site's pages, feeds and builds."""

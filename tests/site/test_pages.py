@@ -1,0 +1,332 @@
+"""The public post page, rendered with only an app context (as the publisher's task does)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from editorial import create_app
+from editorial.domain.markdown import render_content
+from editorial.site.pages import Correction, render_post_page
+from tests.conftest import SAMPLES, _config, sample
+
+SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.json"))
+HOSTILE = "<script>alert(1)</script>"
+PUBLISHED = datetime(2026, 3, 1, 9, 0)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str | None] = field(default_factory=dict)
+    children: list[Node | str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The node's text, whitespace collapsed."""
+        parts = [c if isinstance(c, str) else c.text() for c in self.children]
+        return " ".join(" ".join(parts).split())
+
+    def iter(self) -> Iterator[Node]:
+        for child in self.children:
+            if isinstance(child, Node):
+                yield child
+                yield from child.iter()
+
+    def find_all(self, tag: str | None = None, **attrs: str) -> list[Node]:
+        """Descendants with this tag and these attributes (class_ matches one class)."""
+        found = []
+        for node in self.iter():
+            if tag and node.tag != tag:
+                continue
+            if "class_" in attrs and attrs["class_"] not in (node.attrs.get("class") or "").split():
+                continue
+            if any(node.attrs.get(k) != v for k, v in attrs.items() if k != "class_"):
+                continue
+            found.append(node)
+        return found
+
+    def one(self, tag: str | None = None, **attrs: str) -> Node:
+        (node,) = self.find_all(tag, **attrs)
+        return node
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, dict(attrs))
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(data)
+
+
+def parse(html: str) -> Node:
+    """The page as a tree; fails on mismatched tags, so broken markup cannot pass."""
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    assert builder.stack == [builder.root], "unclosed elements"
+    return builder.root
+
+
+def text_of(html: str) -> str:
+    return parse(html).text()
+
+
+@pytest.fixture
+def site_app(tmp_path: Path) -> Iterator[Any]:
+    """An app context on a throwaway database: rendering never touches it."""
+    app = create_app(
+        {**_config("sqlite://"), "SITE_URL": "https://example.org/", "SITE_TITLE": "Honest"},
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        yield app
+
+
+def render(content: dict[str, Any], **options: Any) -> str:
+    kwargs: dict[str, Any] = {
+        "author_name": "Ada Lovelace",
+        "published_at": PUBLISHED,
+        "updated_at": PUBLISHED,
+        **options,
+    }
+    return render_post_page(content, render_content(content), **kwargs)
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_entries_appear_in_rank_order_with_their_names(site_app, name):
+    content = sample(name)
+    page = parse(render(content))
+    ranking = page.one("ol", class_="entries")
+    items = [n for n in ranking.children if isinstance(n, Node)]
+    expected = sorted(content["entries"], key=lambda e: e["rank"])
+    assert [li.attrs["value"] for li in items] == [str(e["rank"]) for e in expected]
+    for li, entry in zip(items, expected, strict=True):
+        article = li.one("article")
+        assert article.attrs["id"] == f"entry-{entry['rank']}"
+        assert article.one("h2").text() == f"#{entry['rank']} {entry['name']}"
+        if entry.get("url"):
+            link = article.one("h2").one("a")
+            assert link.attrs["href"] == entry["url"]
+            assert set((link.attrs["rel"] or "").split()) >= {"nofollow", "noopener"}
+        if entry.get("best_for"):
+            assert f"Best for: {entry['best_for']}" in article.text()
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_every_criterion_note_is_labelled_with_its_criterion(site_app, name):
+    content = sample(name)
+    rendered = render_content(content)
+    page = parse(render(content))
+    for entry, entry_html in zip(content["entries"], rendered["entries"], strict=True):
+        notes = page.one("article", id=f"entry-{entry['rank']}").one("dl", class_="notes")
+        labels = [n.text() for n in notes.find_all("dt")]
+        values = [n.text() for n in notes.find_all("dd")]
+        assert labels == [note["criterion"] for note in entry["criteria"]]
+        assert values == [text_of(html) or "No note yet." for html in entry_html["criteria"]]
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_each_pick_else_sits_under_its_heading(site_app, name):
+    content = sample(name)
+    rendered = render_content(content)
+    page = parse(render(content))
+    for entry, entry_html in zip(content["entries"], rendered["entries"], strict=True):
+        block = page.one("article", id=f"entry-{entry['rank']}").one(class_="pick-else")
+        heading = block.one("h3")
+        assert heading.text() == "When to pick something else"
+        assert block.attrs["aria-labelledby"] == heading.attrs["id"]
+        assert text_of(entry_html["pick_else"]) in block.text()
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_how_it_was_judged_shows_the_criteria_and_the_bias(site_app, name):
+    content = sample(name)
+    rendered = render_content(content)
+    box = parse(render(content)).one("section", class_="judging")
+    assert box.one("h2").text() == "How this ranking was judged"
+    criteria = box.one("dl", class_="criteria")
+    assert [n.text() for n in criteria.find_all("dt")] == [c["name"] for c in content["criteria"]]
+    assert [n.text() for n in criteria.find_all("dd")] == [text_of(h) for h in rendered["criteria"]]
+    assert [n.text() for n in box.find_all("h3")][-1] == "The author's bias"
+    assert box.one(class_="bias").text() == text_of(rendered["bias"]) != ""
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_head_and_the_rest_of_the_article(site_app, name):
+    content = sample(name)
+    html = render(content, assets="../../assets/")
+    page = parse(html)
+    assert page.one("html").attrs["lang"] == "en"
+    assert page.one("title").text() == f"{content['title']} · Honest"
+    assert page.one("meta", name="description").attrs["content"] == content["summary"]
+    assert page.one("meta", name="viewport")
+    assert page.one("link", rel="canonical").attrs["href"] == (
+        f"https://example.org/posts/{content['slug']}/"
+    )
+    feed = page.one("link", rel="alternate", type="application/atom+xml")
+    assert feed.attrs["href"] == "https://example.org/feed.atom"
+    assert page.one("link", rel="alternate", type="application/rss+xml").attrs["href"] == (
+        "https://example.org/feed.rss"
+    )
+    sheets = [n.attrs["href"] for n in page.find_all("link", rel="stylesheet")]
+    assert sheets == ["../../assets/vendor/pico-2.1.1/pico.min.css", "../../assets/site.css"]
+    article = page.one("article", class_="post")
+    assert article.one("h1").text() == content["title"]
+    assert article.one("p", class_="lead").text() == content["summary"]
+    assert "By Ada Lovelace" in article.one(class_="byline").text()
+    takeaways = article.one("section", class_="takeaways")
+    assert [n.text() for n in takeaways.find_all("li")] == content["takeaways"]
+    faq = article.one("section", class_="faq")
+    assert [n.text() for n in faq.find_all("h3")] == [f["question"] for f in content["faq"]]
+    assert [n.text() for n in article.one("ul", class_="tags").find_all("li")] == content["tags"]
+    assert "Preview" not in html
+    assert not page.find_all(role="note")
+    assert not page.find_all(id="corrections")
+
+
+def test_without_a_site_url_links_are_relative_and_there_is_no_canonical(site_app):
+    site_app.config["SITE_URL"] = ""
+    page = parse(render(sample()))
+    assert not page.find_all("link", rel="canonical")
+    feed = page.one("link", rel="alternate", type="application/atom+xml")
+    assert feed.attrs["href"] == "../../feed.atom"
+    assert page.one("a", class_="site-title").attrs["href"] == "../../"
+
+
+def test_byline_dates_and_the_update_only_when_it_differs(site_app):
+    same_day = parse(render(sample(), updated_at=datetime(2026, 3, 1, 17, 0)))
+    byline = same_day.one(class_="byline")
+    assert byline.one("time").attrs["datetime"] == "2026-03-01T09:00:00+00:00"
+    assert "Published 1 March 2026" in byline.text()
+    assert "Updated" not in byline.text()
+
+    later = parse(render(sample(), updated_at=datetime(2026, 4, 2, 8, 0))).one(class_="byline")
+    assert [t.attrs["datetime"] for t in later.find_all("time")] == [
+        "2026-03-01T09:00:00+00:00",
+        "2026-04-02T08:00:00+00:00",
+    ]
+    assert "Updated 2 April 2026" in later.text()
+
+
+def test_hostile_plain_text_comes_out_escaped(site_app):
+    content = sample()
+    content["title"] = f"Best {HOSTILE} tools"
+    content["summary"] = HOSTILE
+    content["entries"][0]["name"] = HOSTILE
+    content["entries"][0]["best_for"] = HOSTILE
+    content["entries"][0]["criteria"][0]["criterion"] = HOSTILE
+    content["criteria"][0]["name"] = HOSTILE
+    content["takeaways"] = [HOSTILE]
+    content["faq"][0]["question"] = HOSTILE
+    content["tags"] = [HOSTILE]
+    html = render(content, author_name=HOSTILE)
+    assert HOSTILE not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 10
+    page = parse(html)
+    assert [n.attrs for n in page.find_all("script")] == [{"type": "application/ld+json"}] * 2
+    assert page.one("h1").text() == content["title"]
+    assert page.one("article", id="entry-1").one("h2").text() == f"#1 {HOSTILE}"
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_json_ld_is_an_item_list_of_the_entries(site_app, name):
+    content = sample(name)
+    script, article = parse(render(content)).find_all("script", type="application/ld+json")
+    assert json.loads(article.text())["@type"] == "Article"
+    assert json.loads(article.text())["headline"] == content["title"][:110]
+    data = json.loads(script.text())
+    assert data["@type"] == "ItemList"
+    assert data["name"] == content["title"]
+    ranked = sorted(content["entries"], key=lambda e: e["rank"])
+    assert [(i["@type"], i["position"], i["name"]) for i in data["itemListElement"]] == [
+        ("ListItem", e["rank"], e["name"]) for e in ranked
+    ]
+    for item, entry in zip(data["itemListElement"], ranked, strict=True):
+        assert item["url"] == entry.get("url") or item["url"].endswith(f"#entry-{entry['rank']}")
+
+
+def test_json_ld_cannot_be_broken_out_of(site_app):
+    content = sample()
+    name = "</script><script>alert(1)</script><!-- \"' &"
+    content["entries"][1]["name"] = name
+    content["title"] = "</SCRIPT >" + name
+    html = render(content)
+    page = parse(html)
+    script, article = page.find_all("script")
+    data = json.loads(script.text())
+    assert data["name"] == content["title"]
+    assert json.loads(article.text())["headline"] == content["title"]
+    assert data["itemListElement"][1]["name"] == name
+    assert len(data["itemListElement"]) == len(content["entries"])
+    assert html.lower().count("</script") == 2
+
+
+def test_entries_out_of_order_keep_their_own_notes(site_app):
+    content = sample()
+    content["entries"].reverse()
+    page = parse(render(content, preview=True))
+    ids = [a.attrs["id"] for a in page.one("ol", class_="entries").find_all("article")]
+    assert ids == [f"entry-{n}" for n in range(1, len(content["entries"]) + 1)]
+    first = min(content["entries"], key=lambda e: e["rank"])
+    verdict = page.one("article", id="entry-1").one(class_="verdict").text()
+    assert verdict == text_of(render_content({"entries": [first]})["entries"][0]["verdict"])
+
+
+def test_preview_shows_a_banner(site_app):
+    page = parse(render(sample(), preview=True, published_at=None, updated_at=None))
+    banner = page.one(role="note")
+    assert "Preview — not published" in banner.text()
+    assert not page.one(class_="byline").find_all("time")
+
+
+def test_corrections_are_listed_with_their_dates(site_app):
+    corrections = [
+        Correction(datetime(2026, 3, 5, 14, 30), "<p>The <strong>price</strong> was wrong.</p>"),
+        Correction(datetime(2026, 4, 1, 8, 0), "<p>Second fix.</p>"),
+    ]
+    page = parse(render(sample(), corrections=corrections))
+    section = page.one("section", id="corrections")
+    assert section.one("h2").text() == "Corrections"
+    items = section.find_all("li")
+    assert [i.one("time").attrs["datetime"] for i in items] == [
+        "2026-03-05T14:30:00+00:00",
+        "2026-04-01T08:00:00+00:00",
+    ]
+    assert items[0].text() == "5 March 2026 The price was wrong."
+    assert items[0].one("strong").text() == "price"
+    assert page.one(class_="byline").one("a").attrs["href"] == "#corrections"
+
+
+def test_the_pending_correction_shows_only_in_a_preview(site_app):
+    content = sample()
+    content["correction"] = "The **price** of the top pick was out of date."
+    preview = parse(render(content, preview=True))
+    (item,) = preview.one("section", id="corrections").find_all("li")
+    assert item.text() == (
+        "When this version is published The price of the top pick was out of date."
+    )
+    assert not item.find_all("time")
+
+    published = parse(render(content))
+    assert not published.find_all(id="corrections")
+    assert "out of date" not in published.text()

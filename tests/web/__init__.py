@@ -1,0 +1,1 @@
+"""Tests of editorial/web: the desk through the test client."""
