@@ -1,0 +1,116 @@
+"""The editor's live findings and its preview, through the test client with real CSRF on:
+findings link to their field and gate the submit button; the preview shows the unsaved form
+with the public template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers.desk import csrf_on_app, element, login, open_editor, revision_numbers
+
+
+@pytest.fixture
+def app(make_app):
+    yield from csrf_on_app(make_app)
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def writer(create_user):
+    return create_user("writer@example.com", name="Wren Writer")
+
+
+@pytest.fixture
+def post(writer, create_post):
+    """A complete draft (no findings) of the Python web frameworks sample, revision 1."""
+    return create_post(writer)
+
+
+@pytest.fixture
+def browser(client, writer):
+    """The test client, signed in as the writer."""
+    return login(client)
+
+
+# --- live findings ----------------------------------------------------------------------------
+
+
+def _check(client: Any, fields: dict[str, str], htmx: bool = False) -> str:
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post("/posts/check", data=fields, headers=headers)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_findings_link_to_their_field_and_gate_the_submit_button(browser, post):
+    fields = open_editor(browser, post)
+    pick_else = fields["entries-2-pick_else"]
+
+    fields["entries-2-pick_else"] = ""
+    findings = _check(browser, fields)
+    assert '<a href="#entries-2-pick_else"' in findings
+    assert "Entry #3 &#34;Flask&#34; has no" in findings
+    assert element(findings, "submit-button") is None  # only htmx gets the button
+
+    findings = _check(browser, fields, htmx=True)
+    button = element(findings, "submit-button")
+    assert button["hx-swap-oob"] == "true"
+    assert "disabled" in button
+
+    fields["entries-2-pick_else"] = pick_else
+    findings = _check(browser, fields, htmx=True)
+    assert "#entries-2-pick_else" not in findings
+    assert "Nothing: ready for review." in findings
+    assert "disabled" not in element(findings, "submit-button")
+
+
+def test_a_finding_points_at_its_row_when_blank_rows_are_left_out(browser, post):
+    fields = open_editor(browser, post)
+    # The first FAQ row is blank (left out of the content), so the third form row is the
+    # content's second item: the finding must still point at the third row.
+    fields |= {"faq-0-question": "", "faq-0-answer": "", "faq-2-answer": ""}
+    findings = _check(browser, fields)
+    assert '<a href="#faq-2-answer"' in findings
+
+
+def test_a_field_that_does_not_validate_is_listed_too(browser, post):
+    fields = open_editor(browser, post)
+    fields["entries-0-url"] = "ftp://x"
+    findings = _check(browser, fields, htmx=True)
+    assert '<a href="#entries-0-url"' in findings
+    assert "must be a web address" in findings
+    assert "disabled" in element(findings, "submit-button")
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+
+def test_preview_shows_the_unsaved_form_with_the_public_template(browser, post):
+    fields = open_editor(browser, post)
+    fields["title"] = "An unsaved title"
+    fields["entries-0-verdict"] = "Django is **the safe default**."
+    response = browser.post("/posts/preview", data=fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Preview — not published." in page
+    assert "<h1>An unsaved title</h1>" in page
+    assert '<ol class="entries"' in page
+    for name in ("Django", "FastAPI", "Flask", "Litestar"):
+        assert f"{name}</a></h2>" in page
+    assert "<strong>the safe default</strong>" in page
+    assert "By Wren Writer" in page
+    assert revision_numbers(post) == [1]
+
+
+def test_preview_of_a_form_that_does_not_validate_says_what_to_fix(browser, post):
+    fields = open_editor(browser, post)
+    fields["entries-0-url"] = "javascript:alert(1)"
+    response = browser.post("/posts/preview", data=fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Nothing to preview yet" in page
+    assert "must be a web address" in page
