@@ -141,3 +141,8 @@ def assert_site_whole(root: Path, allow_temporary: bool = False) -> int:
             continue
         checked += 1
     return checked
+
+
+def page_path(site: Path, post: Post) -> Path:
+    """Where a published post's page is written."""
+    return site / "posts" / post.public_slug / "index.html"

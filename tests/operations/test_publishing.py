@@ -1,6 +1,7 @@
 """The publisher in-process, on each database: the outbox, publish jobs, the files they write,
-republication, retraction, scheduling, the incremental build against a full rebuild, and the
-publishing status, retry and retract in the desk."""
+republication, retraction, scheduling, and a job that keeps failing. (The incremental build
+against a full rebuild is in tests/site/test_build.py; the publishing status, retry and
+retract in the desk are in tests/web/test_publishing.py.)"""
 
 from __future__ import annotations
 
@@ -15,20 +16,10 @@ import sqlalchemy as sa
 
 from editorial.config import broker_settings
 from editorial.domain.workflow import PostState
-from editorial.models import (
-    AuditEvent,
-    JobStatus,
-    Publication,
-    PublishJob,
-    Role,
-    db,
-    utcnow,
-)
-from editorial.operations import outbox, publishing
+from editorial.models import AuditEvent, JobStatus, Publication, PublishJob, Role, db, utcnow
+from editorial.operations import outbox
 from editorial.operations import posts as operations
-from editorial.site import build as sitebuild
 from editorial.tasks import publishing as publisher
-from tests.conftest import PASSWORD
 from tests.helpers.publisher import (
     FEEDS,
     approve,
@@ -37,10 +28,10 @@ from tests.helpers.publisher import (
     digest,
     edit,
     feed_ids,
-    files,
     links,
     mark_running,
     mtimes,
+    page_path,
     sitemap_locs,
 )
 
@@ -81,7 +72,7 @@ def publish(create_post, writer, reviewer):
     def factory(n: int = 1, now=None, **changes):
         post = create_post(writer, content(n, **changes))
         job = approve(post, reviewer)
-        assert publishing.run(job.id, now=now)
+        assert publisher.run(job.id, now=now)
         return post
 
     return factory
@@ -90,10 +81,6 @@ def publish(create_post, writer, reviewer):
 def _queued(tmp_path: Path) -> list[Path]:
     """Messages waiting in the embedded broker's queue (sent to the worker)."""
     return sorted((tmp_path / "broker-instance" / "broker" / "queue").glob("*"))
-
-
-def _page(site: Path, post) -> Path:
-    return site / "posts" / post.public_slug / "index.html"
 
 
 def _every_feed(site: Path) -> list[Path]:
@@ -141,7 +128,7 @@ def test_publishing_writes_the_page_and_lists_it_everywhere(app, publish, site):
     assert post.feed_id.startswith("urn:uuid:")
     assert outbox.latest_job(post).status == JobStatus.DONE
 
-    page = lxml.html.fromstring(_page(site, post).read_bytes())
+    page = lxml.html.fromstring(page_path(site, post).read_bytes())
     assert page.findtext(".//h1") == "Python web frameworks, ranked (part 1)"
     href = f"posts/{post.public_slug}/"
     assert href in links(site / "index.html")
@@ -167,12 +154,12 @@ def test_running_a_job_again_writes_the_same_bytes(app, publish, site):
     publish(2)
     before, touched = digest(site), mtimes(site)
     job = outbox.latest_job(post)
-    assert publishing.run(job.id) is False  # done: nothing to do
+    assert publisher.run(job.id) is False  # done: nothing to do
 
     # A worker that died after writing but before marking the job done: the job runs again.
     job = db.session.scalars(sa.select(PublishJob).order_by(PublishJob.id)).first()
     mark_running(job, "elsewhere:1")
-    assert publishing.run(job.id) is True
+    assert publisher.run(job.id) is True
     assert digest(site) == before
     assert mtimes(site) == touched, "identical files were written again"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Publication)) == 2
@@ -187,13 +174,13 @@ def test_an_older_job_run_late_does_not_overwrite_the_newer_version(
     edit(post, title="Second take on Python web frameworks")  # withdraws the approval
     assert post.state == PostState.DRAFT
     newer = approve(post, reviewer)
-    assert publishing.run(newer.id)
+    assert publisher.run(newer.id)
     after_newer = digest(site)
-    publishing.run(older.id)
+    publisher.run(older.id)
 
     assert post.published_revision.number == 2
     assert db.session.scalars(sa.select(Publication.revision_id)).all() == [2]
-    assert lxml.html.fromstring(_page(site, post).read_bytes()).findtext(".//h1") == (
+    assert lxml.html.fromstring(page_path(site, post).read_bytes()).findtext(".//h1") == (
         "Second take on Python web frameworks"
     )
     assert digest(site) == after_newer
@@ -203,7 +190,7 @@ def test_a_superseded_job_publishes_nothing(app, create_post, writer, reviewer, 
     post = create_post(writer, content(1))
     job = approve(post, reviewer)
     edit(post, title="Changed after approval")
-    publishing.run(job.id)
+    publisher.run(job.id)
     db.session.refresh(post)
     assert post.state == PostState.DRAFT
     assert (post.published_revision_id, post.public_slug, post.site_seq) == (None, None, None)
@@ -227,18 +214,18 @@ def test_a_republished_post_keeps_its_address_and_feed_id_and_shows_the_correcti
     )
     assert post.state == PostState.DRAFT
     # The edit is a draft: the site still shows the live version.
-    page = lxml.html.fromstring(_page(site, post).read_bytes())
+    page = lxml.html.fromstring(page_path(site, post).read_bytes())
     assert page.findtext(".//h1") == "Python web frameworks, ranked (part 1)"
 
     job = approve(post, reviewer)
     later = first_at + timedelta(days=3)
-    assert publishing.run(job.id, now=later)
+    assert publisher.run(job.id, now=later)
     assert (post.public_slug, post.feed_id) == (url, feed_id)
     assert post.published_at == first_at
     assert post.site_seq == 1
     assert not (site / "posts" / "python-web-frameworks-ranked-again").exists()
 
-    page = lxml.html.fromstring(_page(site, post).read_bytes())
+    page = lxml.html.fromstring(page_path(site, post).read_bytes())
     assert page.findtext(".//h1") == "Python web frameworks, ranked again"
     byline = page.find_class("byline")[0].text_content()
     assert f"Updated {later.day} {later.strftime('%B %Y')}" in " ".join(byline.split())
@@ -270,11 +257,11 @@ def test_retracting_takes_the_post_off_every_list_feed_and_sitemap(app, publish,
     gone, kept = publish(1), publish(2)
     job = outbox.request_retract(gone, reviewer)
     db.session.commit()
-    assert publishing.run(job.id)
+    assert publisher.run(job.id)
 
     assert gone.state == PostState.RETRACTED
     assert gone.published_revision_id is None
-    page = _page(site, gone).read_text()
+    page = page_path(site, gone).read_text()
     assert "This ranking was retracted" in page
     assert 'content="noindex"' in page
     for feed in _every_feed(site):
@@ -308,8 +295,8 @@ def test_retracting_a_scheduled_post_keeps_it_off_the_site(
     scheduled = approve(post, reviewer, publish_at=publish_at)
     retract = outbox.request_retract(post, reviewer)
     db.session.commit()
-    publishing.run(retract.id)
-    publishing.run(scheduled.id, now=publish_at + timedelta(seconds=1))
+    publisher.run(retract.id)
+    publisher.run(scheduled.id, now=publish_at + timedelta(seconds=1))
     db.session.refresh(post)
     assert post.published_revision_id is None, "the retracted post went live on schedule"
     assert not (site / "posts").exists()
@@ -326,17 +313,17 @@ def test_a_scheduled_job_waits_for_its_time(app, create_post, writer, reviewer, 
     assert _queued(tmp_path) == [], "a job that is not due yet was sent"
     assert job.not_before == publish_at
 
-    assert publishing.run(job.id) is False
-    assert publishing.run(job.id, now=publish_at - timedelta(seconds=1)) is False
+    assert publisher.run(job.id) is False
+    assert publisher.run(job.id, now=publish_at - timedelta(seconds=1)) is False
     assert not site.exists()
     assert job.id not in outbox.due_jobs(now)
     assert job.id not in outbox.due_jobs(publish_at - timedelta(seconds=1))
     assert job.id in outbox.due_jobs(publish_at + timedelta(seconds=1))
     assert outbox.latest_job(post).status == JobStatus.PENDING
 
-    assert publishing.run(job.id, now=publish_at + timedelta(seconds=1))
+    assert publisher.run(job.id, now=publish_at + timedelta(seconds=1))
     assert post.state == PostState.PUBLISHED
-    assert _page(site, post).is_file()
+    assert page_path(site, post).is_file()
     assert job.id not in outbox.due_jobs(publish_at + timedelta(hours=1))
 
 
@@ -346,7 +333,7 @@ def test_the_sweep_resends_stale_jobs_only(app, create_post, writer, reviewer):
     now = utcnow()
     assert job.id not in outbox.due_jobs(now), "just sent: the sweep must not send it again"
     assert job.id in outbox.due_jobs(now + outbox.STALE_PENDING + timedelta(seconds=1))
-    # A running job is sent again only once its worker is gone (test_publisher_recovery.py).
+    # A running job is sent again only once its worker is gone (test_publishing_recovery.py).
     mark_running(job, "elsewhere:1")
     assert job.id not in outbox.due_jobs(now + timedelta(days=1))
     job.status = JobStatus.DONE
@@ -373,107 +360,7 @@ def test_the_sweep_does_not_resend_a_scheduled_job_it_has_just_sent(
     assert len(_queued(tmp_path)) == 1
 
 
-# --- incremental builds and the full rebuild --------------------------------------------------
-
-
-@pytest.fixture
-def small_pages(monkeypatch):
-    """Archive pages of 3 posts, so that a handful of posts fills several."""
-    monkeypatch.setattr(sitebuild, "PAGE_SIZE", 3)
-    return 3
-
-
-def test_publishing_one_more_post_rewrites_only_what_lists_it(app, publish, site, small_pages):
-    for n in range(1, 5):  # archive page 1 full, page 2 with one post
-        publish(n)
-    before, touched = files(site), mtimes(site)
-    post = publish(5)
-    after = files(site)
-
-    changed = {name for name in after if before.get(name) != after[name]}
-    slug = post.public_slug
-    assert changed == {
-        f"posts/{slug}/index.html",
-        "index.html",
-        "page/2/index.html",
-        "feed.rss",
-        "feed.atom",
-        "feed.json",
-        "sitemaps/posts-1.xml",
-        "sitemaps/pages.xml",
-        *(f"tags/python/{name}" for name in ("index.html", *FEEDS)),
-        *(f"tags/series-5/{name}" for name in ("index.html", *FEEDS)),
-    }
-    assert set(before) <= set(after)
-    untouched = {n: t for n, t in mtimes(site).items() if n in before and n not in changed}
-    assert untouched == {n: touched[n] for n in untouched}, "unchanged files were rewritten"
-    assert "page/1/index.html" in untouched
-    assert "posts/python-web-frameworks-part-1/index.html" in untouched
-
-
-def _rebuild_matches(runner, site: Path, posts: int) -> None:
-    incremental = files(site)
-    assert_site_whole(site)
-    result = runner.invoke(args=["site", "rebuild"])
-    assert result.exit_code == 0, result.output
-    assert "Writing posts" in result.stderr
-    assert f"Rebuilt {posts} post page(s)" in result.stdout
-    assert site.is_symlink()
-    rebuilt = files(site)
-    assert sorted(rebuilt) == sorted(incremental)
-    different = sorted(name for name in rebuilt if rebuilt[name] != incremental[name])
-    assert different == [], f"the rebuild and the incremental site differ in {different}"
-
-
-def test_the_full_rebuild_equals_the_incremental_site(app, publish, runner, site, small_pages):
-    for n in range(1, 8):  # three archive pages
-        publish(n)
-    _rebuild_matches(runner, site, 7)
-
-
-def test_the_full_rebuild_equals_the_site_after_corrections_and_retractions(
-    app, publish, writer, reviewer, runner, site, small_pages
-):
-    posts = [publish(n) for n in range(1, 4)]
-    edit(posts[0], correction="A corrected verdict.", tags=["python", "corrected"])
-    job = approve(posts[0], reviewer)
-    assert publishing.run(job.id, now=utcnow() + timedelta(days=2))
-    job = outbox.request_retract(posts[1], reviewer)
-    db.session.commit()
-    assert publishing.run(job.id)
-    _rebuild_matches(runner, site, 3)
-    db.session.add_all([writer, reviewer])  # the rebuild let go of everything it loaded
-    # Jobs after a rebuild write into the new build.
-    post = publish(4)
-    assert _page(site, post).is_file()
-    assert site.resolve() != site
-    assert_site_whole(site)
-
-
-def test_a_tag_written_two_ways_is_named_the_same_by_both_builds(app, publish, runner, site):
-    publish(1, tags=["Python"])
-    publish(2, tags=["python"])  # the same tag page: tags/python/
-    _rebuild_matches(runner, site, 2)
-
-
-def test_archive_pages_stay_linked_when_a_new_page_starts(app, publish, site, small_pages):
-    for n in range(1, 5):
-        publish(n)  # the fourth starts archive page 2
-    first = lxml.html.fromstring((site / "page" / "1" / "index.html").read_bytes())
-    # The heading names no total: older pages are not rewritten as the site grows.
-    assert first.findtext(".//h1") == "Archive, page 1"
-    assert "../2/" in first.xpath("//nav[@class='pager']//a/@href")
-
-
-def test_the_rebuild_of_an_empty_site_is_a_site(app, runner, site):
-    result = runner.invoke(args=["site", "rebuild"])
-    assert result.exit_code == 0, result.output
-    assert (site / "index.html").is_file()
-    assert feed_ids(site / "feed.atom") == []
-    assert_site_whole(site)
-
-
-# --- failures and retries ---------------------------------------------------------------------
+# --- failures ---------------------------------------------------------------------------------
 
 
 def test_a_job_that_keeps_failing_is_marked_failed(app, create_post, writer, reviewer, tmp_path):
@@ -489,124 +376,3 @@ def test_a_job_that_keeps_failing_is_marked_failed(app, create_post, writer, rev
     assert job.status == JobStatus.FAILED, "the job was left running after its last retry"
     assert job.attempts == publisher.run_job.max_retries + 1
     assert "Not a directory" in job.last_error
-
-
-def test_desk_shows_a_failed_job_with_its_error_and_retry(
-    app, client, auth, create_post, writer, reviewer, site
-):
-    post = create_post(writer, content(1))
-    job = approve(post, reviewer)
-    auth.login(writer.email, PASSWORD)
-    status = client.get(f"/posts/{post.id}/publishing").get_data(as_text=True)
-    assert "Queued" in status
-    assert f'hx-get="/posts/{post.id}/publishing"' in status
-
-    # The status while a worker holds the job:
-    mark_running(job, outbox.this_worker())
-    assert "Publishing…" in client.get(f"/posts/{post.id}/publishing").get_data(as_text=True)
-
-    publishing.fail(job.id, OSError(28, "No space left on device"))
-    status = client.get(f"/posts/{post.id}/publishing").get_data(as_text=True)
-    assert "Publishing failed" in status
-    assert "No space left on device" in status
-    assert f'name="job" value="{job.id}"' in status
-    assert ">Retry</button>" in status
-    assert "hx-get" not in status, "a failed job is not polled"
-    history = client.get(f"/posts/{post.id}/history").get_data(as_text=True)
-    assert "No space left on device" in history
-
-    response = client.post(f"/posts/{post.id}/publishing/retry", data={"job": job.id})
-    assert response.status_code == 302
-    db.session.rollback()
-    job = db.session.get(PublishJob, job.id)
-    assert (job.status, job.attempts, job.last_error) == (JobStatus.PENDING, 0, None)
-    assert "Queued" in client.get(f"/posts/{post.id}/publishing").get_data(as_text=True)
-
-    assert publishing.run(job.id)
-    status = client.get(f"/posts/{post.id}/publishing").get_data(as_text=True)
-    assert f'href="{SITE_URL}posts/{post.public_slug}/">Live</a> (revision 1)' in status
-    assert "hx-get" not in status
-    assert "Live" in client.get("/").get_data(as_text=True)
-
-
-def test_retry_refuses_a_job_that_did_not_fail(app, client, auth, create_post, writer, reviewer):
-    post = create_post(writer, content(1))
-    job = approve(post, reviewer)
-    auth.login(writer.email, PASSWORD)
-    client.post(f"/posts/{post.id}/publishing/retry", data={"job": job.id})
-    db.session.rollback()
-    assert db.session.get(PublishJob, job.id).status == JobStatus.PENDING
-    assert "Only a failed job can be retried." in client.get("/").get_data(as_text=True)
-
-
-def test_the_status_shows_a_scheduled_job(app, client, auth, create_post, writer, reviewer):
-    post = create_post(writer, content(1))
-    publish_at = (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
-    approve(post, reviewer, publish_at=publish_at)
-    auth.login(writer.email, PASSWORD)
-    status = client.get(f"/posts/{post.id}/publishing").get_data(as_text=True)
-    assert f'Scheduled for <time datetime="{publish_at.isoformat()}">' in status
-    assert publish_at.strftime("%Y-%m-%d %H:%M") + " UTC" in status
-
-
-# --- the site as the desk serves it -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("path", "mimetype"),
-    [
-        ("", "text/html"),
-        ("feed.rss", "application/rss+xml"),
-        ("feed.atom", "application/atom+xml"),
-        ("feed.json", "application/feed+json"),
-        ("tags/python/feed.atom", "application/atom+xml"),
-        ("sitemap.xml", "application/xml"),
-    ],
-)
-def test_the_site_is_served_at_site(app, client, publish, site, path, mimetype):
-    post = publish(1)
-    response = client.get(f"/site/{path}")
-    assert response.status_code == 200
-    assert response.mimetype == mimetype
-    assert response.data == (site / (path or "index.html")).read_bytes()
-    if path == "":
-        assert post.public_slug.encode() in response.data
-
-
-def test_the_site_redirects_a_folder_and_refuses_to_leave_it(app, client, publish):
-    post = publish(1)
-    response = client.get(f"/site/posts/{post.public_slug}")
-    assert response.status_code == 301
-    assert response.location.endswith(f"/site/posts/{post.public_slug}/")
-    assert client.get(f"/site/posts/{post.public_slug}/").status_code == 200
-    assert client.get("/site/../instance/secret_key").status_code == 404
-    assert client.get("/site/%2e%2e/instance/secret_key").status_code == 404
-    assert client.get("/site/..%2Finstance/secret_key").status_code == 404
-    # Nor does it tell which folders exist beside SITE_DIR (the instance folder is one).
-    assert client.get("/site/..%2Finstance").status_code == 404
-    assert client.get("/site/..%2Fno-such-folder").status_code == 404
-
-
-# --- who may retract --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("who", "allowed"),
-    [("author", True), ("other writer", False), ("reviewer", True)],
-)
-def test_who_may_retract_a_live_post(app, client, auth, publish, create_user, who, allowed):
-    post = publish(1)
-    emails = {"author": "writer@example.com", "reviewer": "rev@example.com"}
-    email = emails.get(who) or create_user("other@example.com", Role.WRITER).email
-    auth.login(email, PASSWORD)
-    history = client.get(f"/posts/{post.id}/history")
-    response = client.post(f"/posts/{post.id}/retract")
-    jobs = db.session.scalars(sa.select(PublishJob.action).order_by(PublishJob.id)).all()
-    if allowed:
-        assert response.status_code == 302
-        assert jobs == ["publish", "retract"]
-        assert "Retract “" in history.get_data(as_text=True)
-    else:
-        assert response.status_code == 403
-        assert history.status_code == 403
-        assert jobs == ["publish"]

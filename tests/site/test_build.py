@@ -1,0 +1,169 @@
+"""The incremental build against the full rebuild (`editorial site rebuild`), on each database:
+publishing one more post rewrites only what lists it, and both builds make the same site."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from editorial.config import broker_settings
+from editorial.models import Role, db, utcnow
+from editorial.operations import outbox
+from editorial.site import pages as sitepages
+from editorial.tasks import publishing as publisher
+from tests.helpers.publisher import (
+    FEEDS,
+    approve,
+    assert_site_whole,
+    content,
+    edit,
+    feed_ids,
+    files,
+    mtimes,
+    page_path,
+)
+
+SITE_URL = "https://example.org/site/"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return tmp_path / "site"
+
+
+@pytest.fixture
+def app(make_app, site, tmp_path):
+    """CSRF off, the site in a temporary folder, and jobs sent to a private embedded queue."""
+    broker = broker_settings(None, tmp_path / "broker-instance")
+    application = make_app(
+        WTF_CSRF_ENABLED=False, SITE_DIR=str(site), SITE_URL=SITE_URL, CELERY=broker
+    )
+    with application.app_context():
+        yield application
+        db.session.rollback()
+
+
+@pytest.fixture
+def writer(create_user):
+    return create_user("writer@example.com", Role.WRITER)
+
+
+@pytest.fixture
+def reviewer(create_user):
+    return create_user("rev@example.com", Role.REVIEWER)
+
+
+@pytest.fixture
+def publish(create_post, writer, reviewer):
+    """Create post number ``n``, approve it and run its job; the post."""
+
+    def factory(n: int = 1, now=None, **changes):
+        post = create_post(writer, content(n, **changes))
+        job = approve(post, reviewer)
+        assert publisher.run(job.id, now=now)
+        return post
+
+    return factory
+
+
+# --- incremental builds and the full rebuild --------------------------------------------------
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Archive pages of 3 posts, so that a handful of posts fills several."""
+    monkeypatch.setattr(sitepages, "PAGE_SIZE", 3)
+    return 3
+
+
+def test_publishing_one_more_post_rewrites_only_what_lists_it(app, publish, site, small_pages):
+    for n in range(1, 5):  # archive page 1 full, page 2 with one post
+        publish(n)
+    before, touched = files(site), mtimes(site)
+    post = publish(5)
+    after = files(site)
+
+    changed = {name for name in after if before.get(name) != after[name]}
+    slug = post.public_slug
+    assert changed == {
+        f"posts/{slug}/index.html",
+        "index.html",
+        "page/2/index.html",
+        "feed.rss",
+        "feed.atom",
+        "feed.json",
+        "sitemaps/posts-1.xml",
+        "sitemaps/pages.xml",
+        *(f"tags/python/{name}" for name in ("index.html", *FEEDS)),
+        *(f"tags/series-5/{name}" for name in ("index.html", *FEEDS)),
+    }
+    assert set(before) <= set(after)
+    untouched = {n: t for n, t in mtimes(site).items() if n in before and n not in changed}
+    assert untouched == {n: touched[n] for n in untouched}, "unchanged files were rewritten"
+    assert "page/1/index.html" in untouched
+    assert "posts/python-web-frameworks-part-1/index.html" in untouched
+
+
+def _rebuild_matches(runner, site: Path, posts: int) -> None:
+    incremental = files(site)
+    assert_site_whole(site)
+    result = runner.invoke(args=["site", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Writing posts" in result.stderr
+    assert f"Rebuilt {posts} post page(s)" in result.stdout
+    assert site.is_symlink()
+    rebuilt = files(site)
+    assert sorted(rebuilt) == sorted(incremental)
+    different = sorted(name for name in rebuilt if rebuilt[name] != incremental[name])
+    assert different == [], f"the rebuild and the incremental site differ in {different}"
+
+
+def test_the_full_rebuild_equals_the_incremental_site(app, publish, runner, site, small_pages):
+    for n in range(1, 8):  # three archive pages
+        publish(n)
+    _rebuild_matches(runner, site, 7)
+
+
+def test_the_full_rebuild_equals_the_site_after_corrections_and_retractions(
+    app, publish, writer, reviewer, runner, site, small_pages
+):
+    posts = [publish(n) for n in range(1, 4)]
+    edit(posts[0], correction="A corrected verdict.", tags=["python", "corrected"])
+    job = approve(posts[0], reviewer)
+    assert publisher.run(job.id, now=utcnow() + timedelta(days=2))
+    job = outbox.request_retract(posts[1], reviewer)
+    db.session.commit()
+    assert publisher.run(job.id)
+    _rebuild_matches(runner, site, 3)
+    db.session.add_all([writer, reviewer])  # the rebuild let go of everything it loaded
+    # Jobs after a rebuild write into the new build.
+    post = publish(4)
+    assert page_path(site, post).is_file()
+    assert site.resolve() != site
+    assert_site_whole(site)
+
+
+def test_a_tag_written_two_ways_is_named_the_same_by_both_builds(app, publish, runner, site):
+    publish(1, tags=["Python"])
+    publish(2, tags=["python"])  # the same tag page: tags/python/
+    _rebuild_matches(runner, site, 2)
+
+
+def test_archive_pages_stay_linked_when_a_new_page_starts(app, publish, site, small_pages):
+    for n in range(1, 5):
+        publish(n)  # the fourth starts archive page 2
+    first = lxml.html.fromstring((site / "page" / "1" / "index.html").read_bytes())
+    # The heading names no total: older pages are not rewritten as the site grows.
+    assert first.findtext(".//h1") == "Archive, page 1"
+    assert "../2/" in first.xpath("//nav[@class='pager']//a/@href")
+
+
+def test_the_rebuild_of_an_empty_site_is_a_site(app, runner, site):
+    result = runner.invoke(args=["site", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert (site / "index.html").is_file()
+    assert feed_ids(site / "feed.atom") == []
+    assert_site_whole(site)
