@@ -19,6 +19,7 @@ def create_app(
 
     from editorial import cli, database
     from editorial.api import views as api
+    from editorial.api.problems import problem
     from editorial.celery_app import celery_init_app
     from editorial.config import from_environment
     from editorial.extensions import csrf, db, login_manager, migrate
@@ -83,7 +84,7 @@ def create_app(
     app.register_blueprint(admin.bp)
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
-    error_pages.init_app(app)
+    error_pages.init_app(app, api_problem=problem)
     headers.init_app(app)
     cli.init_app(app)
 

@@ -9,67 +9,35 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
 
+from editorial.api.problems import problem
 from editorial.api.schemas import Decision, Update, openapi
 from editorial.domain import rules
-from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
+from editorial.domain.addresses import client_network
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, Refusal
 from editorial.domain.interchange import RankingPost, json_schema, parse_post
-from editorial.domain.workflow import IllegalTransition, PostState
+from editorial.domain.workflow import PostState
 from editorial.extensions import csrf, db
 from editorial.models import JobStatus, Post, Role, User
 from editorial.operations import outbox, review
 from editorial.operations import posts as ops
 from editorial.operations.tokens import token_identity, user_for_token
-from editorial.web.auth import client_network
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 API_MAX_BYTES = 1024 * 1024
-TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-}
 
 
-def problem(status: int, detail: str = "", errors: list[tuple[str, str]] = (), **extra: Any) -> Any:
-    """An RFC 9457 problem details response."""
-    body = {
-        "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail or TITLES.get(status, ""),
-        "errors": [{"field": f, "message": m} for f, m in errors],
-        **extra,
-    }
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="editorial"'
-    return response
-
-
-class _Refused(Exception):
-    def __init__(self, response: Any):
-        self.response = response
-
-
-@bp.errorhandler(_Refused)
-def _refused(exc: _Refused) -> Any:
-    return exc.response
+@bp.errorhandler(Refusal)
+def refused(exc: Refusal) -> Any:
+    """Every refused operation as problem details: its status, message and field problems."""
+    extra = {"current_revision": exc.current_revision} if isinstance(exc, Conflict) else {}
+    return problem(exc.status, str(exc), exc.problems, **extra)
 
 
 @bp.before_request
@@ -108,18 +76,18 @@ def _body() -> Any:
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # arrays or objects nested past what the JSON parser follows
-        raise _Refused(problem(400, "The body is nested too deeply to read as JSON.")) from None
+        abort(problem(400, "The body is nested too deeply to read as JSON."))
     if data is None:
-        raise _Refused(problem(400, "The body is not valid JSON."))
+        abort(problem(400, "The body is not valid JSON."))
     return data
 
 
 def _post(post_id: int, allowed: Any = ops.can_view) -> Post:
     post = db.session.get(Post, post_id)  # ids past 64 bits match no route (forms.IdConverter)
     if post is None:
-        raise _Refused(problem(404, f"No post {post_id}."))
+        abort(problem(404, f"No post {post_id}."))
     if not allowed(post, _user()):
-        raise _Refused(problem(403, "This token's user may not do that to this post."))
+        raise PermissionDenied("This token's user may not do that to this post.")
     return post
 
 
@@ -158,30 +126,21 @@ def _out(post: Post, status: int = 200) -> Any:
 
 
 def _answer(fn: Any) -> Any:
-    """Run an operation and commit, turning every refusal into its problem response."""
+    """Run an operation and commit; a refusal rolls it back and is answered by ``refused``."""
     try:
         result = fn()
         db.session.commit()
-        return result
-    except InvalidInput as exc:
+    except Refusal:
         db.session.rollback()
-        raise _Refused(problem(422, str(exc), exc.problems)) from None
-    except PermissionDenied as exc:
-        db.session.rollback()
-        raise _Refused(problem(403, str(exc))) from None
-    except Conflict as exc:
-        db.session.rollback()
-        raise _Refused(problem(409, str(exc), current_revision=exc.current_revision)) from None
-    except IllegalTransition as exc:
-        db.session.rollback()
-        raise _Refused(problem(409, str(exc))) from None
+        raise
+    return result
 
 
 def _content(data: Any) -> RankingPost:
     try:
         return parse_post(data)
     except InvalidInput as exc:
-        raise _Refused(problem(422, "The post is not well-formed.", exc.problems)) from None
+        abort(problem(422, "The post is not well-formed.", exc.problems))
 
 
 @bp.get("/")
@@ -236,7 +195,7 @@ def update(post_id: int) -> Any:
     try:
         change = Update.model_validate(_body())
     except ValidationError as exc:
-        raise _Refused(problem(422, "The update is not well-formed.", _paths(exc))) from None
+        abort(problem(422, "The update is not well-formed.", _paths(exc)))
     post = _post(post_id, ops.can_edit)
     _answer(lambda: ops.save_revision(post, change.content, _user(), change.base_revision))
     return _out(post)
@@ -270,7 +229,7 @@ def decide(post_id: int) -> Any:
     try:
         decision = Decision.model_validate(_body())
     except ValidationError as exc:
-        raise _Refused(problem(422, "The decision is not well-formed.", _paths(exc))) from None
+        abort(problem(422, "The decision is not well-formed.", _paths(exc)))
     post = _post(post_id)
     reviewer = _user()
 
@@ -338,7 +297,9 @@ def _rate_limit_key() -> str:
     # This runs before authenticate(), so it reads the header the same way.
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     identity = token_identity(token.strip()) if scheme.lower() == "bearer" else None
-    return f"token:{identity}" if identity is not None else "address:" + client_network()
+    if identity is not None:
+        return f"token:{identity}"
+    return "address:" + client_network(get_remote_address())
 
 
 def init_app(app: Flask) -> None:
@@ -359,12 +320,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
-
-
-def http_problem(error: HTTPException) -> Any:
-    return problem(error.code or 500, error.description or "")
-
-
-__all__ = ["bp", "http_problem", "init_app", "is_api_request", "problem"]
+__all__ = ["bp", "init_app"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from editorial.domain.errors import Refusal
+
 
 class PostState(StrEnum):
     DRAFT = "draft"
@@ -52,8 +54,10 @@ _WHY_NOT = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Refusal):
     """An action that the post's current state does not allow."""
+
+    status = 409
 
     def __init__(self, action: Action, state: PostState, message: str | None = None):
         self.action, self.state = action, state

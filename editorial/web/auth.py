@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from werkzeug import Response
 from werkzeug.exceptions import TooManyRequests
 
 from editorial import limiter_storage  # noqa: F401 - registers the sqlite:// throttle storage
+from editorial.domain import addresses
 from editorial.domain.passwords import safe_next
 from editorial.extensions import db, login_manager
 from editorial.models import User
@@ -60,18 +60,8 @@ def sign_in(user: User, remember: bool = False) -> None:
 
 
 def client_network() -> str:
-    """Who a request comes from, for throttles: the client's IPv4 address, or its IPv6 /64 (one
-    subscriber's network holds 2^64 addresses: counted apart, each would get its own guesses)."""
-    address = get_remote_address()
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:  # an IPv4 client of a dual-stack server
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+    """Who this request comes from, for throttles (see ``addresses.client_network``)."""
+    return addresses.client_network(get_remote_address())
 
 
 def _account() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, render_template, request
@@ -18,7 +19,7 @@ MESSAGES = {
 }
 
 
-class Refusal(HTTPException):
+class ExplainedError(HTTPException):
     """An error answer with a message written for the person who sent the request: shown as
     it is, where other errors of the same code get the generic message above."""
 
@@ -28,12 +29,15 @@ class Refusal(HTTPException):
 
 
 def _message(error: HTTPException) -> str:
-    if isinstance(error, Refusal):
+    if isinstance(error, ExplainedError):
         return error.description or ""
     return MESSAGES.get(error.code or 500, error.description or "Something went wrong.")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, api_problem: Callable[[int, str], Any]) -> None:
+    """Answer errors with the error page; under /api/ with ``api_problem(status, detail)``, the
+    API's problem details (create_app passes it in: the desk does not import the API)."""
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         message = "Your form expired or was sent from elsewhere. Go back, reload and try again."
@@ -42,9 +46,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         if request.path.startswith("/api/"):  # the agent API answers in problem details
-            from editorial.api.views import problem
-
-            return problem(error.code or 500, _message(error))
+            return api_problem(error.code or 500, _message(error))
         code = error.code or 500
         return render_template("error.html", code=code, message=_message(error)), code
 
@@ -52,8 +54,6 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception) -> Any:
         app.logger.exception("Unhandled error")
         if request.path.startswith("/api/"):
-            from editorial.api.views import problem
-
-            return problem(500, "Something went wrong on our side. It has been logged.")
+            return api_problem(500, "Something went wrong on our side. It has been logged.")
         message = "Something went wrong on our side. It has been logged."
         return render_template("error.html", code=500, message=message), 500

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from editorial.web.error_pages import Refusal
+from editorial.web.error_pages import ExplainedError
 
 # The largest id a database column holds (a signed 64-bit integer, in SQLite and PostgreSQL).
 MAX_ID = 2**63 - 1
@@ -55,7 +55,8 @@ class TextForm(FlaskForm):
             if not form.is_submitted():
                 return None
             if request.files:
-                raise Refusal(422, "This form takes text, not files: send every field as text.")
+                message = "This form takes text, not files: send every field as text."
+                raise ExplainedError(422, message)
             form.check_sent(request.form)
             return request.form or None
 

@@ -18,7 +18,7 @@ from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAr
 from wtforms.validators import ValidationError
 
 from editorial.domain.interchange import LIMITS, _check_url
-from editorial.web.error_pages import Refusal
+from editorial.web.error_pages import ExplainedError
 from editorial.web.forms import TextForm
 
 __all__ = ["PostForm", "apply_op", "blank_data", "build_form", "content_data", "to_content"]
@@ -116,7 +116,7 @@ class PostForm(TextForm):
 
     def check_sent(self, formdata: Any) -> None:
         if problem := oversized(formdata):
-            raise Refusal(413, problem)
+            raise ExplainedError(413, problem)
 
     def validate_tags(self, field: Any) -> None:
         tags = _split_tags(field.data)
