@@ -18,10 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from editorial.domain.markdown import render_content
+from editorial.domain.tags import tag_slug
 from editorial.domain.workflow import PostState
 from editorial.models import Post, PostTag, Publication, Revision, Role, db
 from editorial.operations import accounts
-from editorial.site.pages import tag_slug
 
 SAMPLES = ["python-web-frameworks-2026", "static-site-generators-2026", "password-managers-2026"]
 TOPICS = [

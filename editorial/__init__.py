@@ -22,9 +22,9 @@ def create_app(
     from editorial.api.problems import problem
     from editorial.celery_app import celery_init_app
     from editorial.config import from_environment
+    from editorial.domain.tags import tag_slug
     from editorial.extensions import csrf, db, login_manager, migrate
     from editorial.models import utcnow
-    from editorial.site.pages import tag_slug
     from editorial.tasks import housekeeping, mail  # noqa: F401 - register their Celery tasks
     from editorial.tasks import publishing as publishing_tasks  # noqa: F401 - registers tasks
     from editorial.web import (

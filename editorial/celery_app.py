@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery import current_app as current_celery_app
 from celery.signals import worker_process_init
 from flask import Flask
 
@@ -31,3 +32,11 @@ def celery_init_app(app: Flask) -> Celery:
     worker_process_init.connect(forget_parent_connections)
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def queue_task(name: str, *args: object) -> None:
+    """Send the task pinned as ``name`` to the worker: how operations start a task without
+    importing the tasks layer above them. The task is the one the current Celery app (the one
+    ``shared_task`` resolves to) registered, so a test that patches its ``delay`` sees the call;
+    a broker that is down raises, for the caller to handle."""
+    current_celery_app.tasks[name].delay(*args)

@@ -19,9 +19,11 @@ from editorial.domain.interchange import InterchangeError, parse_post
 from editorial.domain.rules import Severity, check_post
 from editorial.domain.workflow import IllegalTransition
 from editorial.models import ApiToken, Post, Role, User, db, utcnow
-from editorial.operations import accounts, review, tokens
+from editorial.operations import accounts, publishing, review, tokens
 from editorial.operations import posts as ops
 from editorial.operations.audit import record
+from editorial.site import build as sitebuild
+from editorial.site import rebuild as siterebuild
 
 ROLE_CHOICE = click.Choice([r.value for r in Role], case_sensitive=False)
 
@@ -365,17 +367,14 @@ site = click.Group("site", help="The published static site.")
 @with_appcontext
 def site_rebuild() -> None:
     """Rebuild the whole site from the database into a fresh directory and swap it in."""
-    from editorial.operations import publishing
-    from editorial.site import build as sitebuild
-
     publishing.lock_site()  # publish jobs wait until the new site is in place
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(Post).where(Post.public_slug.is_not(None))
     )
     with click.progressbar(length=total, label="Writing posts", file=sys.stderr) as bar:
-        build = sitebuild.rebuild(progress=bar.update)
+        build = siterebuild.rebuild(progress=bar.update)
     db.session.commit()
-    sitebuild.remove_old_builds()  # the new site is in place; the old one can go
+    siterebuild.remove_old_builds()  # the new site is in place; the old one can go
     click.echo(f"Rebuilt {total} post page(s) into {build}; {sitebuild.site_dir()} points there.")
 
 

@@ -11,9 +11,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from editorial.models import Notification, Post, Role, User, UserRole, db, utcnow
+from editorial.celery_app import queue_task
+from editorial.models import Invitation, Notification, Post, Role, User, UserRole, db, utcnow
 
 _PENDING = "editorial.notifications_to_mail"
+# The tasks in tasks.mail, by their pinned names.
+SEND_NOTIFICATION = "editorial.mail.send_notification"
+SEND_INVITATION = "editorial.mail.send_invitation"
 
 
 def notify(user: User, kind: str, message: str, post: Post | None = None) -> Notification:
@@ -54,6 +58,12 @@ def mark_all_read(user: User) -> None:
     )
 
 
+def email_invitation(invitation: Invitation, link: str) -> None:
+    """Queue the e-mail that carries an invitation's link; call it once the invitation is
+    committed. Raises when the broker cannot take it (the caller then shows the link)."""
+    queue_task(SEND_INVITATION, invitation.id, link)
+
+
 @sa.event.listens_for(Session, "after_commit")
 def _mail_after_commit(session: Session) -> None:
     if session.in_nested_transaction():
@@ -61,11 +71,9 @@ def _mail_after_commit(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
     if not ids or not current_app or not current_app.config.get("MAIL_SERVER"):
         return
-    from editorial.tasks.mail import send_notification
-
     for note_id in ids:
         try:
-            send_notification.delay(note_id)
+            queue_task(SEND_NOTIFICATION, note_id)
         except Exception:  # noqa: BLE001 - the broker being down must not undo the commit
             current_app.logger.exception("Could not queue the e-mail for notification %s", note_id)
 

@@ -23,11 +23,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from editorial.celery_app import queue_task
 from editorial.domain.errors import Conflict, PermissionDenied
 from editorial.models import JobStatus, Post, PublishJob, Revision, Role, User, db, utcnow
 from editorial.operations.audit import record
 
 _TO_SEND = "editorial.jobs_to_send"
+RUN_JOB = "editorial.publisher.run_job"  # the task in tasks.publishing, by its pinned name
 # A job still pending this long after it was due (or after it was last sent) is sent again.
 STALE_PENDING = timedelta(seconds=30)
 # A running job's worker beats every HEARTBEAT seconds; each beat holds the job for HOLD more.
@@ -230,11 +232,9 @@ def resend_due(now: datetime | None = None) -> list[int]:
 
 def send(job_ids: list[int]) -> None:
     """Hand jobs to the broker; a broker outage is logged and left to the sweep."""
-    from editorial.tasks.publishing import run_job
-
     for job_id in job_ids:
         try:
-            run_job.delay(job_id)
+            queue_task(RUN_JOB, job_id)
         except Exception:  # noqa: BLE001 - the sweep sends it again once the broker is back
             current_app.logger.warning("Could not send publish job %s; the sweep will.", job_id)
 

@@ -1,25 +1,23 @@
-"""What a publish job does: apply the decision to the post, then write the site. Plain
-functions the Celery tasks call (and the tests, and ``editorial site rebuild``).
+"""What a publish job does to the rows: take the job, apply its decision to the post, finish
+it, or note its failure. Verbs that flush, never commit: the task (``tasks.publishing``)
+commits, and ``site.build`` writes the files between applying and finishing.
 
 Every write to the site happens while holding the one ``site_state`` row locked, so jobs on
 several workers and machines take turns; each renders what the database says *now*, so an
 older job that runs late writes the newest state, never its own stale one. A running job
-names its worker and is held by it while the worker's ``heartbeat`` beats (see ``outbox``).
+names its worker and is held by it while the worker's heartbeat beats (see ``outbox``).
 """
 
 from __future__ import annotations
 
-import logging
 import random
-import threading
 import traceback
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from editorial.domain.tags import tag_slug
 from editorial.domain.workflow import Action, PostState, next_state
 from editorial.models import (
     JobStatus,
@@ -33,11 +31,8 @@ from editorial.models import (
 )
 from editorial.operations import outbox
 from editorial.operations.audit import record
-from editorial.site import build
 
 MAX_BACKOFF = 300
-
-logger = logging.getLogger(__name__)
 
 
 def backoff(retries: int) -> float:
@@ -55,25 +50,24 @@ def lock_site() -> SiteState:
     return state
 
 
-def run(job_id: int, now: datetime | None = None) -> bool:
-    """Run one job; False when there was nothing to do (done already, not due, unknown)."""
+def start(job_id: int, now: datetime | None = None) -> PublishJob | None:
+    """Take a due job for this worker: running, one more attempt, held by this worker. None
+    when there is nothing to do (done already, not due, unknown). ``updated_at`` is the moment
+    it started, which everything the job does is stamped with."""
     job = db.session.get(PublishJob, job_id, with_for_update=True)
     now = now or utcnow()
     if job is None or job.status == JobStatus.DONE or job.not_before > now:
-        db.session.rollback()
-        return False
+        return None
     job.status, job.attempts, job.updated_at = JobStatus.RUNNING, job.attempts + 1, now
     job.worker, job.held_until = outbox.this_worker(), utcnow() + outbox.HOLD
-    db.session.commit()  # the attempt counts even if this worker dies next
+    db.session.flush()
+    return job
 
-    state = lock_site()
-    job = db.session.get(PublishJob, job_id, populate_existing=True)
-    if job.status == JobStatus.DONE:  # another worker finished it while we waited
-        db.session.rollback()
-        return False
-    post = db.session.get(Post, job.post_id, populate_existing=True)
-    # A later decision on the same post wins: a retraction after a (scheduled) publication,
-    # or a new publication after a retraction. This job then only writes the files again.
+
+def apply(job: PublishJob, post: Post, now: datetime) -> None:
+    """Apply the job's decision to its post (the caller holds the site lock). A later decision
+    on the same post wins: a retraction after a (scheduled) publication, or a new publication
+    after a retraction; the job then changes nothing, and only the files are written again."""
     superseded = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(PublishJob)
@@ -83,58 +77,32 @@ def run(job_id: int, now: datetime | None = None) -> bool:
             PublishJob.action != job.action,
         )
     )
-    old_tags = {
-        t.slug: t.name for t in db.session.scalars(sa.select(PostTag).filter_by(post_id=post.id))
-    }
-    if superseded:
-        pass
-    elif job.action == "publish":
+    if not superseded and job.action == "publish":
         _apply_publish(job, post, now)
-    else:
+    elif not superseded:
         _apply_retract(job, post)
     db.session.flush()
-    build.write_changes(post, build.changes_for(post, old_tags))
+
+
+def finish(job: PublishJob, state: SiteState, now: datetime) -> None:
+    """Mark the job done by this worker, and the site as built once more."""
     state.generation += 1
     state.built_at = now
     job.status, job.finished_at, job.updated_at, job.last_error = JobStatus.DONE, now, now, None
     job.worker, job.held_until = outbox.this_worker(), None  # who published it, in the end
-    db.session.commit()
-    return True
+    db.session.flush()
 
 
-@contextmanager
-def heartbeat(job_id: int, every: float = outbox.HEARTBEAT) -> Iterator[None]:
-    """While the block runs, a thread keeps this worker's hold on the job (if it holds it)."""
-    engine, worker, stop = db.engine, outbox.this_worker(), threading.Event()
+def live_tags(post: Post) -> dict[str, str]:
+    """The tags of the post's live version, by their address on the site."""
+    tags = post.published_revision.content.get("tags", []) if post.published_revision else []
+    return {tag_slug(t): t for t in tags if tag_slug(t)}
 
-    def beat() -> None:
-        while not stop.wait(every):
-            try:
-                with engine.begin() as conn:
-                    conn.execute(
-                        sa.update(PublishJob)
-                        .where(
-                            PublishJob.id == job_id,
-                            PublishJob.status == JobStatus.RUNNING,
-                            PublishJob.worker == worker,
-                        )
-                        .values(held_until=utcnow() + outbox.HOLD)
-                    )
-            except sa.exc.SQLAlchemyError as exc:
-                # The next beat tries again; on SQLite the job's own write lock can be in
-                # the way until its transaction ends.
-                logger.debug("Heartbeat of publish job %s missed: %s", job_id, exc)
 
-    thread = threading.Thread(target=beat, name=f"publish-job-{job_id}-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    except BaseException:
-        db.session.rollback()  # first let go of the job's row: a beat may be waiting for it
-        raise
-    finally:
-        stop.set()
-        thread.join()
+def listed_tags(post: Post) -> dict[str, str]:
+    """The tags the post is listed under on the site now, by address."""
+    rows = db.session.scalars(sa.select(PostTag).filter_by(post_id=post.id))
+    return {t.slug: t.name for t in rows}
 
 
 def hold_for_retry(job_id: int, exc: BaseException, seconds: float) -> None:
@@ -153,7 +121,17 @@ def hold_for_retry(job_id: int, exc: BaseException, seconds: float) -> None:
             updated_at=utcnow(),
         )
     )
-    db.session.commit()
+
+
+def fail(job_id: int, exc: BaseException) -> None:
+    """Mark a job failed with its error, for the desk to show with a retry button."""
+    job = db.session.get(PublishJob, job_id)
+    if job is None:
+        return
+    job.status, job.held_until = JobStatus.FAILED, None
+    job.last_error = _error_text(exc)
+    job.updated_at = utcnow()
+    db.session.flush()
 
 
 def _apply_publish(job: PublishJob, post: Post, now: datetime) -> None:
@@ -207,19 +185,8 @@ def _apply_retract(job: PublishJob, post: Post) -> None:
 
 def _set_tags(post: Post) -> None:
     db.session.execute(sa.delete(PostTag).where(PostTag.post_id == post.id))
-    for slug, name in build.live_tags(post).items():
+    for slug, name in live_tags(post).items():
         db.session.add(PostTag(post_id=post.id, slug=slug, name=name, site_seq=post.site_seq))
-
-
-def fail(job_id: int, exc: BaseException) -> None:
-    """Mark a job failed with its error, for the desk to show with a retry button."""
-    job = db.session.get(PublishJob, job_id)
-    if job is None:
-        return
-    job.status, job.held_until = JobStatus.FAILED, None
-    job.last_error = _error_text(exc)
-    job.updated_at = utcnow()
-    db.session.commit()
 
 
 def _error_text(exc: BaseException) -> str:

@@ -1,7 +1,9 @@
-"""Feeds and sitemaps: RSS 2.0 and Atom through feedgen, JSON Feed 1.1, sitemaps (XML).
+"""Feeds and sitemaps: RSS 2.0 and Atom through feedgen, JSON Feed 1.1, sitemaps (XML); then
+the site's own feeds and sitemaps, read from the database.
 
-Output depends only on what is passed in (no "now"), so the same posts give the same bytes.
-Text is made XML-safe here as well as on input: any title or body yields a valid feed.
+The formats' output depends only on what is passed in (no "now"), so the same posts give the
+same bytes. Text is made XML-safe here as well as on input: any title or body yields a valid
+feed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ import xml.etree.ElementTree as ET  # noqa: S405 - builds XML, parses none
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
+from flask import current_app
+
+from editorial.models import Post, PostTag, db
+from editorial.site.pages import corrections_of, last_seq, render_site, site_url
+
+FEED_SIZE = 20
+SITEMAP_CHUNK = 200  # small chunks: publishing rewrites one, and a short one
 
 # Characters XML 1.0 cannot carry at all (C0 controls but tab, LF, CR; lone surrogates;
 # U+FFFE/U+FFFF). Sanitised input never has them; a feed must not break if some slips in.
@@ -146,3 +156,80 @@ def sitemap_index(urls: list[str]) -> bytes:
     for url in urls:
         ET.SubElement(ET.SubElement(root, "sitemap"), "loc").text = xml_safe(url)
     return _xml(root)
+
+
+# --- the site's feeds and sitemaps ------------------------------------------------------------
+
+
+def feed_items(posts: list[Post]) -> list[Item]:
+    """Feed entries for live ``posts``, each with its whole content as HTML."""
+    base = site_url()
+    items = []
+    for post in posts:
+        revision = post.published_revision
+        content_html = render_site(
+            "site/_feed_content.html",
+            post=revision.content,
+            html=revision.rendered,
+            corrections=corrections_of(post),
+        )
+        items.append(
+            Item(
+                id=post.feed_id,
+                url=f"{base}posts/{post.public_slug}/",
+                title=revision.content["title"],
+                summary=revision.content["summary"],
+                content_html=content_html,
+                author=post.author.display_name,
+                published_at=post.published_at,
+                updated_at=post.live_updated_at or post.published_at,
+                tags=list(revision.content.get("tags", [])),
+            )
+        )
+    return items
+
+
+def feed_files(prefix: str, posts: list[Post], title: str) -> dict[str, bytes]:
+    """The feeds of the whole site (``prefix`` "") or of one of its folders ("tags/<slug>/"),
+    by file name."""
+    channel = Channel(
+        title=title,
+        home_url=f"{site_url()}{prefix}",
+        feed_url=f"{site_url()}{prefix}feed",
+        description=f"Rankings that show their reasoning, from {current_app.config['SITE_TITLE']}.",
+    )
+    items = feed_items(posts)
+    return {
+        "feed.rss": rss(channel, items),
+        "feed.atom": atom(channel, items),
+        "feed.json": json_feed(channel, items),
+    }
+
+
+def posts_sitemap(number: int) -> bytes:
+    """Sitemap chunk ``number``: the live posts in that block of SITEMAP_CHUNK, in site order."""
+    low, high = (number - 1) * SITEMAP_CHUNK + 1, number * SITEMAP_CHUNK
+    rows = db.session.execute(
+        sa.select(Post.public_slug, Post.published_at, Post.live_updated_at)
+        .where(Post.published_revision_id.is_not(None), Post.site_seq.between(low, high))
+        .order_by(Post.site_seq)
+    )
+    urls = [(f"{site_url()}posts/{slug}/", updated or first) for slug, first, updated in rows]
+    return sitemap(urls)
+
+
+def pages_sitemap() -> bytes:
+    """The sitemap of the home page and of the tag pages."""
+    tags = db.session.execute(
+        sa.select(PostTag.slug).join(Post).where(Post.published_revision_id.is_not(None))
+        .distinct().order_by(PostTag.slug)
+    ).scalars().all()  # fmt: skip
+    pages = [(site_url(), None)] + [(f"{site_url()}tags/{slug}/", None) for slug in tags]
+    return sitemap(pages)
+
+
+def site_sitemap_index() -> bytes:
+    """The site's ``sitemap.xml``: the pages' sitemap and every chunk of posts."""
+    chunks = -(-last_seq() // SITEMAP_CHUNK)
+    names = ["pages.xml"] + [f"posts-{n}.xml" for n in range(1, chunks + 1)]
+    return sitemap_index([f"{site_url()}sitemaps/{name}" for name in names])

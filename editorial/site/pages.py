@@ -1,23 +1,27 @@
-"""The public site's pages, rendered with only an app context (the publisher runs in a task)."""
+"""The public site's pages, rendered with only an app context (the publisher runs in a task):
+a post's page (the desk's preview too), the home page, the archive pages and the tag pages.
+
+Layout of SITE_DIR: ``index.html`` (newest posts), ``page/<n>/`` (archive pages, numbered from
+the oldest so that they never shift when a post is added), ``posts/<slug>/``, ``tags/<slug>/``
+(with its own feeds), ``feed.rss``, ``feed.atom``, ``feed.json``, ``sitemap.xml`` (an index of
+``sitemaps/*.xml``), ``robots.txt`` and ``assets/``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
-from slugify import slugify
+from sqlalchemy.orm import selectinload
 
 from editorial.domain.markdown import render_markdown
+from editorial.models import Post, PostTag, Publication, db
 
-
-@lru_cache(maxsize=4096)
-def tag_slug(name: str) -> str:
-    """A tag's address on the site: "Web frameworks" -> "web-frameworks"."""
-    return slugify(name, max_length=100) or "tag"
+PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,148 @@ def render_site(name: str, **context: Any) -> str:
     context processors (a task renders these, and it is faster for thousands of pages)."""
     env = current_app.jinja_env
     return env.get_template(name).render(config=current_app.config, **context)
+
+
+def site_url() -> str:
+    """The public site's address, ending in "/" ("" when none is configured)."""
+    url = str(current_app.config.get("SITE_URL") or "").rstrip("/")
+    return f"{url}/" if url else ""
+
+
+def live() -> sa.Select[Any]:
+    """Posts on the site: those with a live version."""
+    return (
+        sa.select(Post)
+        .where(Post.published_revision_id.is_not(None))
+        .options(selectinload(Post.published_revision))  # lists read every post's content
+    )
+
+
+def corrections_of(post: Post) -> list[Correction]:
+    """The correction notes of the versions of ``post`` that went live, oldest first."""
+    rows = db.session.scalars(
+        sa.select(Publication)
+        .where(Publication.post_id == post.id, Publication.correction.is_not(None))
+        .order_by(Publication.published_at, Publication.id)
+    )
+    return [Correction(row.published_at, row.correction) for row in rows]
+
+
+def post_page(post: Post) -> bytes:
+    """The post's public page, or the retraction notice once it is off the site."""
+    if post.published_revision_id is None:
+        html = render_site(
+            "site/retracted.html",
+            site_title=current_app.config["SITE_TITLE"],
+            root="../../",
+            assets="../../assets/",
+            title=post.title,
+        )
+        return html.encode()
+    revision = post.published_revision
+    html = render_post_page(
+        revision.content,
+        {**revision.rendered, "correction": ""},  # notes show as corrections, with their date
+        author_name=post.author.display_name,
+        published_at=post.published_at,
+        updated_at=post.live_updated_at,
+        corrections=corrections_of(post),
+        assets="../../assets/",
+        root="../../",
+        slug=post.public_slug,
+    )
+    return html.encode()
+
+
+def _card(post: Post) -> dict[str, Any]:
+    content = post.published_revision.content
+    return {
+        "title": content["title"],
+        "summary": content["summary"],
+        "slug": post.public_slug,
+        "author": post.author.display_name,
+        "published_at": post.published_at,
+        "updated_at": post.live_updated_at,
+        "entries": len(content.get("entries", [])),
+    }
+
+
+def _list_page(
+    cards: Iterable[dict[str, Any]],
+    *,
+    root: str,
+    heading: str,
+    feeds_at: str,
+    pager: dict[str, Any],
+) -> bytes:
+    html = render_site(
+        "site/index.html",
+        site_title=current_app.config["SITE_TITLE"],
+        root=root,
+        assets=f"{root}assets/",
+        cards=list(cards),
+        heading=heading,
+        feeds_at=feeds_at,
+        pager=pager,
+    )
+    return html.encode()
+
+
+def last_seq() -> int:
+    """The site order of the newest post ever published (0 before the first)."""
+    return db.session.scalar(sa.select(sa.func.max(Post.site_seq))) or 0
+
+
+def home_page() -> bytes:
+    """The home page: the newest posts, and the way to the archive."""
+    posts = db.session.scalars(live().order_by(Post.site_seq.desc()).limit(PAGE_SIZE)).all()
+    pages = -(-last_seq() // PAGE_SIZE)
+    pager = {"older": f"page/{pages}/" if pages else None, "newer": None}
+    cards = map(_card, posts)
+    return _list_page(cards, root="", heading="Latest rankings", feeds_at="", pager=pager)
+
+
+def archive_page(
+    number: int, cards: list[dict[str, Any]] | None = None, pages: int | None = None
+) -> bytes:
+    """Archive page ``number``: the posts first published in that block of PAGE_SIZE.
+
+    It says nothing about the pages after it but whether there is one, so adding a post
+    rewrites only the page it joins (and the one before, when it starts a new page).
+    """
+    if cards is None:
+        low, high = (number - 1) * PAGE_SIZE + 1, number * PAGE_SIZE
+        posts = db.session.scalars(
+            live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq.desc())
+        ).all()
+        cards = [_card(p) for p in posts]
+    pages = pages if pages is not None else -(-last_seq() // PAGE_SIZE)
+    pager = {
+        "older": f"../{number - 1}/" if number > 1 else None,
+        "newer": f"../{number + 1}/" if number < pages else "../../",
+    }
+    heading = f"Archive, page {number}"
+    return _list_page(cards, root="../../", heading=heading, feeds_at="../../", pager=pager)
+
+
+def tag_posts(slug: str, limit: int | None = None) -> list[Post]:
+    """The live posts tagged ``slug``, newest first."""
+    query = live().join(PostTag).where(PostTag.slug == slug).order_by(PostTag.site_seq.desc())
+    return db.session.scalars(query.limit(limit) if limit else query).all()
+
+
+def tag_name(slug: str) -> str | None:
+    """How tag ``slug`` is written (of its spellings, the first in sort order)."""
+    return db.session.scalar(sa.select(sa.func.min(PostTag.name)).where(PostTag.slug == slug))
+
+
+def tag_page(slug: str, name: str) -> bytes | None:
+    """A tag's page: its newest posts (None once no live post has the tag)."""
+    posts = tag_posts(slug, PAGE_SIZE)
+    if not posts:
+        return None
+    pager = {"older": None, "newer": None}
+    return _list_page(posts, root="../../", heading=f"Tagged “{name}”", feeds_at="", pager=pager)
 
 
 def _article(

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from celery import shared_task
 from flask import current_app
 
-from editorial.models import Notification, db, utcnow
+from editorial.models import Invitation, Notification, db, utcnow
 
 
 def _send(config: dict, to: str, subject: str, body: str) -> None:
@@ -34,8 +34,6 @@ def _send(config: dict, to: str, subject: str, body: str) -> None:
 )
 def send_invitation(invitation_id: int, link: str) -> None:
     """E-mail an invitation link; nothing once the invitation is used or expired."""
-    from editorial.models import Invitation
-
     config = current_app.config
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.used_at is not None or not config.get("MAIL_SERVER"):

@@ -20,8 +20,7 @@ from flask_login import current_user
 from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
 from editorial.extensions import db
 from editorial.models import Role, User
-from editorial.operations import people
-from editorial.tasks.mail import send_invitation
+from editorial.operations import notifications, people
 from editorial.web.auth import sign_in
 from editorial.web.permissions import role_required
 
@@ -58,7 +57,7 @@ def invite() -> Any:
     link = url_for("admin.accept", token=token, _external=True)
     if current_app.config.get("MAIL_SERVER"):
         try:
-            send_invitation.delay(invitation.id, link)
+            notifications.email_invitation(invitation, link)
         except Exception:  # noqa: BLE001 - the broker is down: hand the link over instead
             current_app.logger.warning("Could not queue the invitation e-mail.")
         else:

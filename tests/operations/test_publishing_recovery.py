@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from editorial.config import broker_settings
 from editorial.models import AuditEvent, JobStatus, Publication, PublishJob, Role, db, utcnow
 from editorial.operations import outbox, publishing
+from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD
 from tests.helpers.publisher import approve, content, mark_running
 
@@ -118,7 +119,7 @@ def test_the_sweep_leaves_a_job_whose_worker_beats(app, job):
     mark_running(job, outbox.this_worker(), held_for=timedelta(seconds=0.2))
     job_id, first = job.id, job.held_until
     db.session.rollback()  # no transaction open here while the heartbeat writes (SQLite)
-    with publishing.heartbeat(job_id, every=0.05):
+    with publisher.heartbeat(job_id, every=0.05):
         time.sleep(0.5)
         assert outbox.resend_due() == []
         db.session.rollback()
@@ -145,7 +146,7 @@ def test_a_slow_worker_given_up_on_publishes_nothing_twice(app, job, monkeypatch
 
     def slow_worker():
         with app.app_context():
-            results.append(publishing.run(job_id))
+            results.append(publisher.run(job_id))
 
     monkeypatch.setattr(publishing, "lock_site", slow_lock_site)
     slow = threading.Thread(target=slow_worker)
@@ -154,7 +155,7 @@ def test_a_slow_worker_given_up_on_publishes_nothing_twice(app, job, monkeypatch
         assert stalled.wait(30)
         assert outbox.resend_due(utcnow() + outbox.HOLD + SECOND) == [job_id]
         db.session.commit()
-        assert publishing.run(job_id) is True
+        assert publisher.run(job_id) is True
     finally:
         wake.set()
         slow.join(30)
@@ -172,6 +173,7 @@ def test_a_slow_worker_given_up_on_publishes_nothing_twice(app, job, monkeypatch
 def test_a_transient_error_holds_the_job_for_its_retry(app, client, job):
     mark_running(job, outbox.this_worker())
     publishing.hold_for_retry(job.id, OSError(28, "No space left on device"), seconds=120)
+    db.session.commit()
     # The retry is Celery's, in two minutes: the sweep does not send the job meanwhile.
     assert outbox.resend_due(utcnow() + timedelta(seconds=110)) == []
     client.post("/login", data={"email": "writer@example.com", "password": PASSWORD})
@@ -195,7 +197,7 @@ def test_the_desk_says_a_job_is_retried_after_its_worker_stopped(app, client, jo
         status
     )
     assert "hx-get" in status
-    assert publishing.run(job.id)
+    assert publisher.run(job.id)
     assert ">Live</a>" in _status(client, job)
 
 
@@ -211,7 +213,7 @@ def test_a_job_removes_the_temporary_files_a_killed_job_left_where_it_writes(
     app, create_post, writer, reviewer, site
 ):
     first = create_post(writer, content(1))
-    assert publishing.run(approve(first, reviewer).id)
+    assert publisher.run(approve(first, reviewer).id)
     page_dir = site / "posts" / first.public_slug
     strays = [
         _stray(site, "feed.atom", b"<?xml"),
@@ -224,7 +226,7 @@ def test_a_job_removes_the_temporary_files_a_killed_job_left_where_it_writes(
         path.write_bytes(b"not a temporary file of the publisher's")
 
     second = create_post(writer, content(2))
-    assert publishing.run(approve(second, reviewer).id)
+    assert publisher.run(approve(second, reviewer).id)
     assert [path for path in strays if path.exists()] == []
     assert elsewhere.exists()
     assert all(path.exists() for path in ours_not)
@@ -232,5 +234,5 @@ def test_a_job_removes_the_temporary_files_a_killed_job_left_where_it_writes(
     # The first post's next job writes its page again, and clears its folder too.
     job = outbox.request_retract(first, reviewer)
     db.session.commit()
-    assert publishing.run(job.id)
+    assert publisher.run(job.id)
     assert not elsewhere.exists()

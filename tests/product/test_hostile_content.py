@@ -25,7 +25,8 @@ import pytest
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
-from editorial.operations import accounts, outbox, posts, publishing, review
+from editorial.operations import accounts, outbox, posts, review
+from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD, sample, sign_in
 
 # Markdown and HTML that tries to run script, leave its element, or smuggle an address in.
@@ -271,7 +272,7 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
         reviewer = accounts.find_user("rev@example.com")
         posts.approve(post, reviewer, "Fine.", post.current_revision.number)
         db.session.commit()
-        assert publishing.run(outbox.latest_job(post).id)
+        assert publisher.run(outbox.latest_job(post).id)
         assert db.session.get(Post, post_id).state == PostState.PUBLISHED
     watch.visit(f"/site/posts/{hostile['slug']}/", "the published post")
     assert page.title().startswith(TITLE)
