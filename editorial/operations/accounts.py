@@ -1,7 +1,9 @@
-"""Account operations: create, set roles, (de)activate, authenticate. They flush, never commit.
+"""Account operations: the first admin, create, set roles, (de)activate, one's own name and
+password, authenticate. They flush, never commit.
 
-The invariant that keeps a newsroom from locking itself out lives here, so that the desk and the
-command line keep it alike: there is always an active admin.
+The People page, the first-run page and the command line call the same verbs, so the guards
+that keep a newsroom from locking itself out hold on every path: there is always an active
+admin, and no admin takes away their own admin role or deactivates themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from importlib import resources
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from editorial.domain.errors import InvalidInput
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
 from editorial.domain.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -79,6 +81,10 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
+def has_users() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
+
+
 def create_user(
     email: str,
     display_name: str,
@@ -103,6 +109,14 @@ def create_user(
     db.session.flush()
     record("user.created", actor=actor, details={"user": email, "roles": _names(user.roles)})
     return user
+
+
+def create_first_admin(email: str, name: str, password: str) -> User:
+    """The first account, an admin; refused once any account exists."""
+    lock_people()  # two first-run forms at once make one admin
+    if has_users():
+        raise Conflict("The first account exists already; sign in instead.")
+    return create_user(email, name, password, {Role.ADMIN, Role.WRITER, Role.REVIEWER})
 
 
 LAST_ADMIN = "This is the last admin; make someone else admin first."
@@ -131,8 +145,14 @@ def _refuse_last_admin(user: User, field: str) -> None:
 
 
 def set_roles(user: User, roles: Iterable[Role], actor: User | None = None) -> None:
-    """Replace the user's roles; never taking the admin role from the last active admin."""
+    """Replace the user's roles. ``actor`` is the admin doing it (None: the command line); an
+    admin never removes their own admin role, and the last active admin keeps it."""
     roles = {Role(role) for role in roles}
+    if actor is not None:
+        if not actor.has_role(Role.ADMIN):
+            raise PermissionDenied("Only admins change roles.")
+        if user.has_role(Role.ADMIN) and Role.ADMIN not in roles and user.id == actor.id:
+            raise InvalidInput.single("roles", "You cannot remove your own admin role.")
     if Role.ADMIN not in roles:
         _refuse_last_admin(user, "roles")
     before = user.roles
@@ -148,8 +168,14 @@ def set_roles(user: User, roles: Iterable[Role], actor: User | None = None) -> N
 
 
 def set_active(user: User, active: bool, actor: User | None = None) -> None:
-    """Deactivate or reactivate a user (never the last active admin). Deactivating ends their
+    """Deactivate or reactivate a user. ``actor`` is the admin doing it (None: the command
+    line); nobody deactivates themselves, nor the last active admin. Deactivating ends their
     sessions and API tokens for good: a reactivated person signs in again and makes new tokens."""
+    if actor is not None:
+        if not actor.has_role(Role.ADMIN):
+            raise PermissionDenied("Only admins deactivate accounts.")
+        if not active and user.id == actor.id:
+            raise InvalidInput.single("active", "You cannot deactivate your own account.")
     if user.active == active:
         return
     if not active:
@@ -166,6 +192,29 @@ def set_active(user: User, active: bool, actor: User | None = None) -> None:
         actor=actor,
         details={"user": user.email},
     )
+
+
+def change_name(user: User, name: str) -> None:
+    """Change one's own display name."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput.single("display_name", "A display name is required.")
+    if len(name) > 100:
+        raise InvalidInput.single("display_name", "Use at most 100 characters.")
+    user.display_name = name
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str, keep_session: str | None = None) -> None:
+    """Change one's own password: the current one is required; other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput.single("current_password", "That is not your current password.")
+    check_password(new)
+    user.password_hash = hash_password(new)
+    user.session_token = secrets.token_urlsafe(32)
+    sessions.end_others(user, keep_session)  # every other signed-in browser is signed out
+    db.session.flush()
+    record("user.password_changed", actor=user, details={"user": user.email})
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from editorial.domain.errors import InvalidInput, PermissionDenied
 from editorial.extensions import db
 from editorial.models import ApiToken
-from editorial.operations import people, tokens
+from editorial.operations import accounts, tokens
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -29,7 +29,7 @@ def index() -> Any:
 @login_required
 def name() -> Any:
     try:
-        people.change_name(current_user, request.form.get("display_name", ""))
+        accounts.change_name(current_user, request.form.get("display_name", ""))
         db.session.commit()
     except InvalidInput as exc:
         db.session.rollback()
@@ -43,7 +43,7 @@ def name() -> Any:
 @login_required
 def password() -> Any:
     try:
-        people.change_password(
+        accounts.change_password(
             current_user,
             request.form.get("current_password", ""),
             request.form.get("password", ""),

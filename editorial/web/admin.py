@@ -20,7 +20,7 @@ from flask_login import current_user
 from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
 from editorial.extensions import db
 from editorial.models import Role, User
-from editorial.operations import notifications, people
+from editorial.operations import accounts, invitations, notifications
 from editorial.web.auth import sign_in
 from editorial.web.permissions import role_required
 
@@ -46,7 +46,7 @@ def invite() -> Any:
     email = request.form.get("email", "")
     roles = request.form.getlist("role")
     try:
-        invitation, token = people.invite(email, _roles(roles), current_user)
+        invitation, token = invitations.invite(email, _roles(roles), current_user)
         db.session.commit()
     except (InvalidInput, PermissionDenied) as exc:
         db.session.rollback()
@@ -74,7 +74,7 @@ def roles(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     wanted = _roles(request.form.getlist("role"))
     try:
-        people.change_roles(user, wanted, current_user)
+        accounts.set_roles(user, wanted, current_user)
         db.session.commit()
     except (InvalidInput, PermissionDenied) as exc:
         db.session.rollback()
@@ -90,7 +90,7 @@ def active(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     wanted = request.form.get("active") == "1"
     try:
-        people.change_active(user, wanted, current_user)
+        accounts.set_active(user, wanted, current_user)
         db.session.commit()
     except (InvalidInput, PermissionDenied) as exc:
         db.session.rollback()
@@ -105,14 +105,14 @@ def active(user_id: int) -> Any:
 def accept(token: str) -> Any:
     """The invited person chooses a display name and a password."""
     try:
-        invitation = people.invitation_for(token)
+        invitation = invitations.invitation_for(token)
     except Conflict as exc:
         return render_template("admin/invitation_refused.html", message=str(exc)), 410
     errors: dict[str, str] = {}
     name = request.form.get("name", "")
     if request.method == "POST":
         try:
-            user = people.accept(token, name, request.form.get("password", ""))
+            user = invitations.accept(token, name, request.form.get("password", ""))
             db.session.commit()
         except InvalidInput as exc:
             db.session.rollback()
@@ -134,13 +134,13 @@ def accept(token: str) -> Any:
 @bp.route("/setup", methods=["GET", "POST"])
 def setup() -> Any:
     """First run: create the first admin, once, while there are no accounts at all."""
-    if people.has_users():
+    if accounts.has_users():
         abort(404)
     errors: dict[str, str] = {}
     email, name = request.form.get("email", ""), request.form.get("name", "")
     if request.method == "POST":
         try:
-            user = people.create_first_admin(email, name, request.form.get("password", ""))
+            user = accounts.create_first_admin(email, name, request.form.get("password", ""))
             db.session.commit()
         except InvalidInput as exc:
             db.session.rollback()

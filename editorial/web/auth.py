@@ -33,7 +33,7 @@ from editorial.domain import addresses
 from editorial.domain.passwords import safe_next
 from editorial.extensions import db, login_manager
 from editorial.models import User
-from editorial.operations import accounts, people, sessions
+from editorial.operations import accounts, sessions
 from editorial.web.forms import EmptyForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -155,7 +155,7 @@ def throttle_login(app: Flask) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
-    if request.method == "GET" and not people.has_users():  # a fresh install: first admin
+    if request.method == "GET" and not accounts.has_users():  # a fresh install: first admin
         return redirect(url_for("admin.setup"))
     target = safe_next(request.values.get("next")) or url_for("desk.index")
     if current_user.is_authenticated:

@@ -17,7 +17,7 @@ from editorial.domain import checklist
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import ApiToken, JobStatus, Post, Role, User, db
-from editorial.operations import accounts, outbox, people, review, tokens
+from editorial.operations import accounts, invitations, outbox, review, tokens
 from editorial.operations import posts as operations
 from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD, sample
@@ -126,7 +126,7 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
         if spare is None or spare.revoked_at is not None:
             spare, _ = tokens.create_token(_user(world, "author"), "a token to revoke")
         admin = _user(world, "admin")
-        _, invitation = people.invite(f"new-{slug}@example.com", [Role.WRITER], admin)
+        _, invitation = invitations.invite(f"new-{slug}@example.com", [Role.WRITER], admin)
         db.session.commit()
         assert db.session.get(Post, post.id).state == state
         return {

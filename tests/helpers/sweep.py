@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from editorial.domain.interchange import parse_post
 from editorial.models import Role, db
-from editorial.operations import accounts, outbox, people, posts, review, tokens
+from editorial.operations import accounts, invitations, outbox, posts, review, tokens
 from tests.conftest import PASSWORD, sample
 
 # A token's last use is stamped by every API request, refused or not.
@@ -39,7 +39,7 @@ def world(app: Any) -> dict[str, Any]:
         db.session.flush()
         job = outbox.latest_job(other)
         api_token, _ = tokens.create_token(admin, "agent")
-        _, invitation = people.invite("new@example.com", [Role.WRITER], admin)
+        _, invitation = invitations.invite("new@example.com", [Role.WRITER], admin)
         db.session.commit()
         return {
             "post_id": post.id,

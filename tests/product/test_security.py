@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from editorial.models import Role
-from editorial.operations import people
+from editorial.operations import accounts
 from tests.conftest import PASSWORD
 from tests.helpers.accounts import csrf_of, sign_in_with_csrf
 from tests.helpers.sweep import (
@@ -208,7 +208,7 @@ def test_first_run_setup_refuses_a_request_without_a_csrf_token(csrf_app):
     response = client.post("/setup", data=data)
     assert response.status_code == 400
     with csrf_app.app_context():
-        assert not people.has_users()
+        assert not accounts.has_users()
 
 
 # ---- 2. the route inventory, and what an anonymous visitor gets -------------------------------

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from editorial.domain.errors import InvalidInput
 from editorial.domain.interchange import parse_post
 from editorial.models import AuditEvent, Invitation, Post, Role, User, db
-from editorial.operations import accounts, people, posts, tokens
+from editorial.operations import accounts, posts, tokens
 from tests.conftest import PASSWORD, sample
 from tests.helpers.accounts import NEW_PASSWORD, add_admin, add_user, sign_in_as
 
@@ -194,12 +194,12 @@ def test_the_last_admin_guard_in_the_functions(app):
     admin = add_admin()
     other = add_user("other@example.com", Role.ADMIN)
     # other, the only other admin, deactivates admin: fine; then admin is not counted.
-    people.change_active(admin, False, other)
+    accounts.set_active(admin, False, other)
     db.session.commit()
     with pytest.raises(InvalidInput, match="yourself|own"):
-        people.change_active(other, False, other)
+        accounts.set_active(other, False, other)
     with pytest.raises(InvalidInput, match="own admin role"):
-        people.change_roles(other, [Role.WRITER], other)
+        accounts.set_roles(other, [Role.WRITER], other)
     assert other.active and other.has_role(Role.ADMIN)
 
 
@@ -278,7 +278,7 @@ def test_a_deactivated_user_is_locked_out_but_their_work_stays(web):
     assert client.get("/").status_code == 200
 
     with web.app_context():
-        people.change_active(db.session.get(User, writer), False, db.session.get(User, admin))
+        accounts.set_active(db.session.get(User, writer), False, db.session.get(User, admin))
         db.session.commit()
 
     session = client.get("/")
@@ -300,7 +300,7 @@ def test_a_deactivated_user_is_locked_out_but_their_work_stays(web):
             sa.select(AuditEvent).where(AuditEvent.action == "user.deactivated")
         )
         # Reactivated, they may sign in again, but the old session stays ended.
-        people.change_active(db.session.get(User, writer), True, db.session.get(User, admin))
+        accounts.set_active(db.session.get(User, writer), True, db.session.get(User, admin))
         db.session.commit()
     assert client.get("/").status_code == 302
     sign_in_as(web.test_client(), "writer@example.com")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from editorial.domain.errors import Conflict
 from editorial.models import Invitation, Role, db, utcnow
-from editorial.operations import accounts, people
+from editorial.operations import accounts, invitations
 from tests.conftest import PASSWORD
 from tests.helpers.accounts import (
     NEW_PASSWORD,
@@ -81,7 +81,7 @@ def test_setup_makes_the_first_admin_once(csrf_app, csrf_client):
     with csrf_app.app_context():
         assert accounts.find_user("second@example.com") is None
         with pytest.raises(Conflict):
-            people.create_first_admin("third@example.com", "Third", PASSWORD)
+            accounts.create_first_admin("third@example.com", "Third", PASSWORD)
 
 
 def test_setup_refuses_a_bad_password_and_keeps_what_was_typed(csrf_app, csrf_client):
@@ -100,7 +100,7 @@ def test_setup_refuses_a_bad_password_and_keeps_what_was_typed(csrf_app, csrf_cl
     assert 'value="first@example.com"' in page
     assert 'value="Fiona First"' in page
     with csrf_app.app_context():
-        assert not people.has_users()
+        assert not accounts.has_users()
     assert csrf_client.get("/setup").status_code == 200
 
 
@@ -110,7 +110,7 @@ def test_setup_without_csrf_token_makes_nobody(csrf_app, csrf_client):
     )
     assert response.status_code == 400
     with csrf_app.app_context():
-        assert not people.has_users()
+        assert not accounts.has_users()
 
 
 def test_the_command_line_still_makes_the_first_admin(client, runner):
@@ -194,16 +194,16 @@ def test_an_invitation_makes_an_account_once(csrf_app, csrf_client):
 
 def test_accepting_twice_through_the_function_is_refused(app):
     admin = add_admin()
-    _, token = people.invite("twice@example.com", [Role.WRITER], admin)
-    people.accept(token, "Once", PASSWORD)
+    _, token = invitations.invite("twice@example.com", [Role.WRITER], admin)
+    invitations.accept(token, "Once", PASSWORD)
     db.session.commit()
     with pytest.raises(Conflict, match="used already"):
-        people.accept(token, "Twice", PASSWORD)
+        invitations.accept(token, "Twice", PASSWORD)
 
 
 def test_an_expired_invitation_is_refused(client):
     admin = add_admin()
-    _, token = people.invite(
+    _, token = invitations.invite(
         "late@example.com", [Role.WRITER], admin, now=utcnow() - timedelta(days=8)
     )
     db.session.commit()
@@ -218,11 +218,11 @@ def test_an_expired_invitation_is_refused(client):
 
 def test_an_invitation_lasts_seven_days(app):
     admin = add_admin()
-    _, token = people.invite("soon@example.com", [Role.WRITER], admin)
+    _, token = invitations.invite("soon@example.com", [Role.WRITER], admin)
     db.session.commit()
     with pytest.raises(Conflict, match="expired"):
-        people.accept(token, "Soon", PASSWORD, now=utcnow() + timedelta(days=7, minutes=1))
-    assert people.accept(token, "Soon", PASSWORD, now=utcnow() + timedelta(days=6)).active
+        invitations.accept(token, "Soon", PASSWORD, now=utcnow() + timedelta(days=7, minutes=1))
+    assert invitations.accept(token, "Soon", PASSWORD, now=utcnow() + timedelta(days=6)).active
 
 
 def test_an_unknown_invitation_is_not_valid(client):
@@ -262,7 +262,7 @@ def test_an_invitation_needs_a_role_and_a_valid_email(client):
 
 def test_accepting_with_a_bad_password_keeps_the_name(client):
     admin = add_admin()
-    _, token = people.invite("weak@example.com", [Role.WRITER], admin)
+    _, token = invitations.invite("weak@example.com", [Role.WRITER], admin)
     db.session.commit()
     response = client.post(f"/invite/{token}", data={"name": "Wes Weak", "password": "short"})
     page = response.get_data(as_text=True)
@@ -275,7 +275,7 @@ def test_accepting_with_a_bad_password_keeps_the_name(client):
 
 def test_an_invitation_for_an_email_that_got_an_account_meanwhile(client):
     admin = add_admin()
-    _, token = people.invite("twice@example.com", [Role.WRITER], admin)
+    _, token = invitations.invite("twice@example.com", [Role.WRITER], admin)
     db.session.commit()
     add_user("twice@example.com", name="Got In First")
     response = client.post(f"/invite/{token}", data={"name": "Late", "password": PASSWORD})
@@ -286,7 +286,7 @@ def test_an_invitation_for_an_email_that_got_an_account_meanwhile(client):
 
 def test_accepting_needs_a_name(client):
     admin = add_admin()
-    _, token = people.invite("nameless@example.com", [Role.WRITER], admin)
+    _, token = invitations.invite("nameless@example.com", [Role.WRITER], admin)
     db.session.commit()
     response = client.post(f"/invite/{token}", data={"name": "  ", "password": PASSWORD})
     assert response.status_code == 422

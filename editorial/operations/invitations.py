@@ -1,7 +1,6 @@
-"""People: first-run setup, invitations, role changes with their guards, own account changes.
+"""Invitations: an admin invites an e-mail address with roles; the link makes the account once.
 
-Verbs flush, never commit. The guards keep a newsroom from locking itself out: there is always
-an active admin, and nobody takes away their own admin role.
+Verbs flush, never commit.
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
-from editorial.domain.passwords import hash_password, verify_password
 from editorial.models import Invitation, Role, User, db, utcnow
-from editorial.operations import accounts, sessions
+from editorial.operations import accounts
 from editorial.operations.audit import record
 
 INVITATION_DAYS = 7
@@ -24,18 +22,6 @@ INVITATION_DAYS = 7
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def has_users() -> bool:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
-
-
-def create_first_admin(email: str, name: str, password: str) -> User:
-    """The first account, an admin; refused once any account exists."""
-    accounts.lock_people()  # two first-run forms at once make one admin
-    if has_users():
-        raise Conflict("The first account exists already; sign in instead.")
-    return accounts.create_user(email, name, password, {Role.ADMIN, Role.WRITER, Role.REVIEWER})
 
 
 def invite(
@@ -94,44 +80,3 @@ def accept(token: str, name: str, password: str, now: datetime | None = None) ->
     invitation.used_at, invitation.user_id = now or utcnow(), user.id
     db.session.flush()
     return user
-
-
-def change_roles(user: User, roles: Iterable[Role], actor: User) -> None:
-    """An admin changes someone's roles; never their own admin role, never the last admin's."""
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only admins change roles.")
-    roles = {Role(r) for r in roles}
-    if user.has_role(Role.ADMIN) and Role.ADMIN not in roles and user.id == actor.id:
-        raise InvalidInput.single("roles", "You cannot remove your own admin role.")
-    accounts.set_roles(user, roles, actor)  # never the last admin's
-
-
-def change_active(user: User, active: bool, actor: User) -> None:
-    """An admin deactivates or reactivates someone; never themselves, never the last admin."""
-    if not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only admins deactivate accounts.")
-    if not active and user.id == actor.id:
-        raise InvalidInput.single("active", "You cannot deactivate your own account.")
-    accounts.set_active(user, active, actor)  # never the last admin
-
-
-def change_name(user: User, name: str) -> None:
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidInput.single("display_name", "A display name is required.")
-    if len(name) > 100:
-        raise InvalidInput.single("display_name", "Use at most 100 characters.")
-    user.display_name = name
-    db.session.flush()
-
-
-def change_password(user: User, current: str, new: str, keep_session: str | None = None) -> None:
-    """Change one's own password: the current one is required; other sessions end."""
-    if not verify_password(user.password_hash, current):
-        raise InvalidInput.single("current_password", "That is not your current password.")
-    accounts.check_password(new)
-    user.password_hash = hash_password(new)
-    user.session_token = secrets.token_urlsafe(32)
-    sessions.end_others(user, keep_session)  # every other signed-in browser is signed out
-    db.session.flush()
-    record("user.password_changed", actor=user, details={"user": user.email})
