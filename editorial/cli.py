@@ -223,7 +223,7 @@ _REVISION = click.option(
 @with_appcontext
 def posts_approve(id_or_slug: str, reviewer_email: str, revision: int, comment: str) -> None:
     """Approve a post in review; the reviewer must have ticked its whole checklist in the desk."""
-    post = _decide(id_or_slug, reviewer_email, revision, review.approve_post, comment)
+    post = _decide(id_or_slug, reviewer_email, revision, review.approve, comment)
     click.echo(f"Approved revision {post.approved_revision.number} of {post.slug}.")
 
 
@@ -237,7 +237,7 @@ def posts_request_changes(
     id_or_slug: str, reviewer_email: str, revision: int, comment: str
 ) -> None:
     """Send a post in review back to its writer with a comment."""
-    post = _decide(id_or_slug, reviewer_email, revision, review.request_changes_post, comment)
+    post = _decide(id_or_slug, reviewer_email, revision, review.request_changes, comment)
     click.echo(f"Sent {post.slug} back to {post.author.email}.")
 
 
@@ -295,14 +295,21 @@ def demo() -> None:
         post = ops.create_post(content, accounts_by_email[email])
         if fate != "draft":
             ops.submit_for_review(post, post.author)
+        # The demo reviewer decides through the same verbs as the desk: the whole checklist
+        # ticked to approve, a comment to send back.
         if fate == "approve":
-            ops.approve(
-                post, reviewer, "Clear criteria, honest alternatives.", post.current_revision.number
-            )
-        elif fate == "request_changes":
-            ops.request_changes(
+            review.approve(
                 post,
                 reviewer,
+                review.checklist_keys(post),
+                "Clear criteria, honest alternatives.",
+                post.current_revision.number,
+            )
+        elif fate == "request_changes":
+            review.request_changes(
+                post,
+                reviewer,
+                set(),
                 "Say which Hugo templating pain points you hit yourself.",
                 post.current_revision.number,
             )

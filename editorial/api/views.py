@@ -233,29 +233,21 @@ def decide(post_id: int) -> Any:
     post = _post(post_id)
     reviewer = _user()
 
+    notes = [(note.entry, note.comment) for note in decision.entry_comments]
+
     def run() -> None:
-        if not ops.can_review(post, reviewer):
-            raise PermissionDenied(ops._why_not_reviewer(post, reviewer))
-        for i, note in enumerate(decision.entry_comments):
-            try:
-                review.add_comment(post, reviewer, note.comment, entry_name=note.entry)
-            except InvalidInput as exc:  # name the field as the client sent it
-                fields = {"entry": "entry", "body": "comment"}
-                raise InvalidInput(
-                    [(f"entry_comments[{i}].{fields.get(f, f)}", m) for f, m in exc.problems]
-                ) from None
         if decision.decision == "approve":
             if not decision.checklist_confirmed:
                 raise InvalidInput.single(
                     "checklist_confirmed", "Confirm the checklist to approve (true)."
                 )
-            keys = {c.item.key for c in review.checklist_for(post, reviewer)}
-            review.approve_post(
-                post, reviewer, keys, decision.comment, decision.revision, decision.publish_at
-            )
+            review.approve(
+                post, reviewer, review.checklist_keys(post), decision.comment,
+                decision.revision, decision.publish_at, entry_comments=notes,
+            )  # fmt: skip
         else:
-            review.request_changes_post(
-                post, reviewer, set(), decision.comment, decision.revision
+            review.request_changes(
+                post, reviewer, set(), decision.comment, decision.revision, entry_comments=notes
             )
 
     _answer(run)

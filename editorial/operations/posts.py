@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ from editorial.domain.interchange import RankingPost
 from editorial.domain.markdown import render_content
 from editorial.domain.workflow import Action, PostState, next_state
 from editorial.models import Post, Revision, Role, User, db, utcnow
-from editorial.operations import outbox
 from editorial.operations.audit import record
 from editorial.operations.notifications import notify_reviewers
 
@@ -86,7 +84,7 @@ def lock_post(post: Post) -> None:
     db.session.refresh(post)
 
 
-def _lock_unchanged(post: Post, seen: int | None, message: str) -> None:
+def lock_unchanged(post: Post, seen: int | None, message: str) -> None:
     """Lock the post; raise Conflict (``message`` filled in) if ``seen`` is no longer current."""
     lock_post(post)
     current = post.current_revision
@@ -100,7 +98,7 @@ def start_edit(post: Post, actor: User, base_revision: int | None) -> None:
     """Check that ``actor`` may edit ``post`` and that nobody saved since ``base_revision``."""
     if not can_edit(post, actor):
         raise PermissionDenied("Only the post's author can edit it.")
-    _lock_unchanged(
+    lock_unchanged(
         post,
         base_revision,
         "This post was saved again (now revision {current}) after revision {seen}, "
@@ -161,7 +159,9 @@ def can_review(post: Post, user: User) -> bool:
     return user.active and user.has_role(Role.REVIEWER) and post.author_id != user.id
 
 
-def _transition(post: Post, action: Action, actor: User, **details: Any) -> PostState:
+def transition(post: Post, action: Action, actor: User, **details: Any) -> PostState:
+    """Move the post along the workflow's transitions table and record it (the only place that
+    assigns ``post.state``); the verb that calls it has run its own guards."""
     lock_post(post)
     before = post.state
     post.state = next_state(action, before)
@@ -177,7 +177,8 @@ def _transition(post: Post, action: Action, actor: User, **details: Any) -> Post
     return post.state
 
 
-def _refuse_errors(post: Post, doing: str) -> None:
+def refuse_errors(post: Post, doing: str) -> None:
+    """Raise InvalidInput listing the current revision's error findings, if it has any."""
     errors = [f for f in findings_for(post.current_revision) if f.severity == rules.Severity.ERROR]
     if errors:
         raise InvalidInput(
@@ -191,8 +192,8 @@ def submit_for_review(post: Post, actor: User) -> None:
     if not can_edit(post, actor):
         raise PermissionDenied("Only the post's author can submit it for review.")
     next_state(Action.SUBMIT, post.state)
-    _refuse_errors(post, "submitting for review")
-    _transition(post, Action.SUBMIT, actor)
+    refuse_errors(post, "submitting for review")
+    transition(post, Action.SUBMIT, actor)
     notify_reviewers(post, f"New in the review queue: “{post.title}” by {actor.display_name}.")
 
 
@@ -200,65 +201,7 @@ def withdraw(post: Post, actor: User) -> None:
     """Take a post back out of the review queue."""
     if not can_edit(post, actor):
         raise PermissionDenied("Only the post's author can withdraw it.")
-    _transition(post, Action.WITHDRAW, actor)
-
-
-def _refuse_unseen(post: Post, revision_number: int | None) -> None:
-    # A reviewer decides on the revision they read; a newer one needs reading first. Every
-    # decision names that revision: without it nothing says the reviewer saw what goes live.
-    if revision_number is None:
-        raise InvalidInput.single(
-            "revision", "Name the revision you reviewed; a decision is made on one revision."
-        )
-    _lock_unchanged(
-        post,
-        revision_number,
-        "The post changed while you were reviewing it: revision {current} is now current, "
-        "you reviewed revision {seen}.",
-    )
-
-
-def approve(
-    post: Post,
-    reviewer: User,
-    comment: str = "",
-    revision_number: int | None = None,
-    publish_at: datetime | None = None,
-) -> None:
-    """Approve the current revision and pin it; its publish job is written in the same
-    transaction (the outbox), to run now or at ``publish_at``."""
-    if not can_review(post, reviewer):
-        raise PermissionDenied(_why_not_reviewer(post, reviewer))
-    _refuse_unseen(post, revision_number)
-    next_state(Action.APPROVE, post.state)
-    _refuse_errors(post, "approving")
-    if publish_at is not None and (problem := outbox.schedule_problem(publish_at)):
-        raise InvalidInput.single("publish_at", problem)
-    post.approved_revision = post.current_revision
-    db.session.flush()  # the pin must be stored before the state that requires it
-    details: dict[str, Any] = {"comment": comment}
-    if publish_at is not None:
-        details["publish_at"] = publish_at.isoformat()
-    _transition(post, Action.APPROVE, reviewer, **details)
-    outbox.enqueue(post, "publish", reviewer, post.approved_revision, not_before=publish_at)
-
-
-def request_changes(
-    post: Post, reviewer: User, comment: str, revision_number: int | None = None
-) -> None:
-    """Send the post back to its writer with a comment saying what to change."""
-    if not can_review(post, reviewer):
-        raise PermissionDenied(_why_not_reviewer(post, reviewer))
-    _refuse_unseen(post, revision_number)
-    if not comment.strip():
-        raise InvalidInput.single("comment", "Say what should change.")
-    _transition(post, Action.REQUEST_CHANGES, reviewer, comment=comment.strip())
-
-
-def _why_not_reviewer(post: Post, user: User) -> str:
-    if post.author_id == user.id:
-        return "Nobody reviews their own post; another reviewer must decide."
-    return "Only reviewers can decide on posts."
+    transition(post, Action.WITHDRAW, actor)
 
 
 def export_post(post: Post) -> dict[str, Any]:

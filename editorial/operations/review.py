@@ -1,36 +1,63 @@
 """Review operations: claims, the checklist, comments and the two decisions. Verbs flush.
 
-The decisions wrap ``operations.approve`` and ``operations.request_changes`` (which hold the
-four-eyes rule, the stale-revision check and the state change) with what only a reviewer in
-the desk does: sign off every checklist item, leave feedback, tell the writer.
+Each decision (approve, request changes, save the checklist, claim, release, bulk approval) is
+one public verb here that runs its guards once: the desk, the API and the command line call it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from editorial.domain import checklist
 from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
-from editorial.domain.workflow import PostState
+from editorial.domain.workflow import Action, PostState
 from editorial.models import (
     AuditEvent,
     Comment,
     Post,
     ReviewClaim,
     Revision,
+    Role,
     Signoff,
     User,
     db,
     utcnow,
 )
-from editorial.operations import posts
+from editorial.operations import outbox, posts
 from editorial.operations.audit import record
 from editorial.operations.notifications import notify
 
 COMMENT_LIMIT = 5_000
+
+
+# --- guards -----------------------------------------------------------------------------------
+
+
+def _refuse_unless_reviewer(post: Post, user: User) -> None:
+    if not posts.can_review(post, user):
+        if post.author_id == user.id:
+            raise PermissionDenied("Nobody reviews their own post; another reviewer must decide.")
+        raise PermissionDenied("Only reviewers can decide on posts.")
+
+
+def _refuse_unseen(post: Post, revision_number: int | None) -> None:
+    # A reviewer decides on the revision they read; a newer one needs reading first. Every
+    # decision names that revision: without it nothing says the reviewer saw what goes live.
+    if revision_number is None:
+        raise InvalidInput.single(
+            "revision", "Name the revision you reviewed; a decision is made on one revision."
+        )
+    posts.lock_unchanged(
+        post,
+        revision_number,
+        "The post changed while you were reviewing it: revision {current} is now current, "
+        "you reviewed revision {seen}.",
+    )
 
 
 # --- claims -----------------------------------------------------------------------------------
@@ -47,8 +74,7 @@ def active_claim(post: Post, now: datetime | None = None) -> ReviewClaim | None:
 def claim(post: Post, reviewer: User, minutes: int, now: datetime | None = None) -> ReviewClaim:
     """Take a post in review for ``minutes``; refused while another reviewer holds it."""
     now = now or utcnow()
-    if not posts.can_review(post, reviewer):
-        raise PermissionDenied(posts._why_not_reviewer(post, reviewer))
+    _refuse_unless_reviewer(post, reviewer)
     posts.lock_post(post)
     if post.state != PostState.IN_REVIEW:
         raise Conflict(f"This post is {post.state.label.lower()}, not in review.")
@@ -71,7 +97,7 @@ def release(post: Post, user: User) -> None:
     held = db.session.get(ReviewClaim, post.id)
     if held is None:
         return
-    if held.reviewer_id != user.id and not user.has_role(posts.Role.ADMIN):
+    if held.reviewer_id != user.id and not user.has_role(Role.ADMIN):
         raise PermissionDenied(
             "Only the reviewer who claimed this post (or an admin) can release it."
         )
@@ -114,12 +140,24 @@ def checklist_for(post: Post, reviewer: User) -> list[CheckItem]:
     return out
 
 
-def sign_off(post: Post, reviewer: User, ticked: set[str]) -> list[CheckItem]:
-    """Record which items are ticked now, on the current revision (the others are unticked).
+def checklist_keys(post: Post) -> set[str]:
+    """Every checklist item's key on the current revision: the whole checklist, ticked."""
+    return {item.key for item in checklist.items(post.current_revision.content)}
 
-    A tick carried over from an earlier revision (its content unchanged) is confirmed on this
-    one: the row then names the revision the reviewer had in front of them.
-    """
+
+def sign_off(
+    post: Post, reviewer: User, ticked: set[str], revision_number: int | None
+) -> list[CheckItem]:
+    """Save the checklist: which items are ticked now on ``revision_number`` (the one the
+    reviewer has in front of them, refused if no longer current); the others are unticked."""
+    _refuse_unless_reviewer(post, reviewer)
+    _refuse_unseen(post, revision_number)
+    return _tick(post, reviewer, ticked)
+
+
+def _tick(post: Post, reviewer: User, ticked: set[str]) -> list[CheckItem]:
+    # A tick carried over from an earlier revision (its content unchanged) is confirmed on this
+    # one: the row then names the revision the reviewer had in front of them.
     revision = post.current_revision
     for item in checklist.items(revision.content):
         row = db.session.get(Signoff, (post.id, reviewer.id, item.key))
@@ -145,9 +183,9 @@ def sign_off(post: Post, reviewer: User, ticked: set[str]) -> list[CheckItem]:
 def _start_decision(
     post: Post, reviewer: User, ticked: set[str], revision_number: int | None
 ) -> list[CheckItem]:
-    if not posts.can_review(post, reviewer):
-        raise PermissionDenied(posts._why_not_reviewer(post, reviewer))
-    posts._refuse_unseen(post, revision_number)
+    # After the reviewer guard: the revision read is current, the post waits for a decision,
+    # nobody else holds it; then the ticks are stored with the decision.
+    _refuse_unseen(post, revision_number)
     if post.state in (PostState.APPROVED, PostState.CHANGES_REQUESTED):
         raise Conflict(
             f"This post is already {post.state.label.lower()}; someone decided on it first."
@@ -155,43 +193,43 @@ def _start_decision(
     if post.state != PostState.IN_REVIEW:
         raise Conflict(f"This post is {post.state.label.lower()}, not in review.")
     _refuse_claimed_by_other(post, reviewer, utcnow())
-    return sign_off(post, reviewer, ticked)
+    return _tick(post, reviewer, ticked)
 
 
-def approve_post(
+def _add_entry_comments(post: Post, reviewer: User, notes: Sequence[tuple[str, str]]) -> None:
+    """Comments on entries that come with a decision, as (entry name, comment) pairs."""
+    for i, (entry, note) in enumerate(notes):
+        try:
+            add_comment(post, reviewer, note, entry_name=entry)
+        except InvalidInput as exc:  # name the field as the caller sent it
+            fields = {"entry": "entry", "body": "comment"}
+            raise InvalidInput(
+                [(f"entry_comments[{i}].{fields.get(f, f)}", m) for f, m in exc.problems]
+            ) from None
+
+
+def approve(
     post: Post,
     reviewer: User,
     ticked: set[str],
-    comment: str,
-    revision_number: int | None,
+    comment: str = "",
+    revision_number: int | None = None,
     publish_at: datetime | None = None,
+    entry_comments: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Approve the revision the reviewer read (``revision_number``, required) once every
-    checklist item is signed off on it and no error finding is left."""
-    items = _start_decision(post, reviewer, ticked, revision_number)
-    missing = [i for i in items if not i.ticked]
-    if missing:
-        raise InvalidInput.single(
-            "checklist",
-            f"Tick every checklist item before approving; {len(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} not ticked.",
-        )
-    posts.approve(post, reviewer, comment.strip(), revision_number, publish_at)
-    _finish_decision(post)
-    notify(
-        post.author,
-        "approved",
-        f"{reviewer.display_name} approved “{post.title}” "
-        f"(revision {post.approved_revision.number}).",
-        post,
-    )
+    checklist item is signed off on it and no error finding is left; the revision is pinned
+    and its publish job written in the same transaction (the outbox), to run now or at
+    ``publish_at``."""
+    _refuse_unless_reviewer(post, reviewer)
+    _add_entry_comments(post, reviewer, entry_comments)
+    _approve(post, reviewer, ticked, comment, revision_number, publish_at)
 
 
 def approve_signed_off(post: Post, reviewer: User) -> None:
     """Approve from the queue: only a post whose every item this reviewer signed off on its
     current revision (on the review page), so an approval never covers a revision unread."""
-    if not posts.can_review(post, reviewer):
-        raise PermissionDenied(posts._why_not_reviewer(post, reviewer))
+    _refuse_unless_reviewer(post, reviewer)
     revision = post.current_revision
     signed = {
         s.item: s
@@ -213,18 +251,58 @@ def approve_signed_off(post: Post, reviewer: User) -> None:
             f"items {'is' if len(unseen) == 1 else 'are'} not signed off on it. "
             "Open its review page."
         )
-    approve_post(post, reviewer, {i.key for i in items}, "", revision.number)
+    _approve(post, reviewer, {i.key for i in items}, "", revision.number)
 
 
-def request_changes_post(
+def _approve(
     post: Post,
     reviewer: User,
     ticked: set[str],
     comment: str,
     revision_number: int | None,
+    publish_at: datetime | None = None,
+) -> None:
+    # Everything after the reviewer guard, shared by the two ways to approve.
+    items = _start_decision(post, reviewer, ticked, revision_number)
+    missing = [i for i in items if not i.ticked]
+    if missing:
+        raise InvalidInput.single(
+            "checklist",
+            f"Tick every checklist item before approving; {len(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not ticked.",
+        )
+    posts.refuse_errors(post, "approving")
+    if publish_at is not None and (problem := outbox.schedule_problem(publish_at)):
+        raise InvalidInput.single("publish_at", problem)
+    post.approved_revision = post.current_revision
+    db.session.flush()  # the pin must be stored before the state that requires it
+    details: dict[str, Any] = {"comment": comment.strip()}
+    if publish_at is not None:
+        details["publish_at"] = publish_at.isoformat()
+    posts.transition(post, Action.APPROVE, reviewer, **details)
+    outbox.enqueue(post, "publish", reviewer, post.approved_revision, not_before=publish_at)
+    _finish_decision(post)
+    notify(
+        post.author,
+        "approved",
+        f"{reviewer.display_name} approved “{post.title}” "
+        f"(revision {post.approved_revision.number}).",
+        post,
+    )
+
+
+def request_changes(
+    post: Post,
+    reviewer: User,
+    ticked: set[str],
+    comment: str,
+    revision_number: int | None = None,
+    entry_comments: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Send the post back from the revision the reviewer read (``revision_number``, required);
-    needs a comment (here, or left earlier on the post or an entry)."""
+    needs a comment (here, on an entry, or left earlier on the post or an entry)."""
+    _refuse_unless_reviewer(post, reviewer)
+    _add_entry_comments(post, reviewer, entry_comments)
     _start_decision(post, reviewer, ticked, revision_number)
     comment = comment.strip()
     if comment:
@@ -235,7 +313,7 @@ def request_changes_post(
             "comment", "Say what should change: comment on the post or on an entry."
         )
     summary = comment or f"{len(open_comments)} comment(s) on the post and its entries."
-    posts.request_changes(post, reviewer, summary, revision_number)
+    posts.transition(post, Action.REQUEST_CHANGES, reviewer, comment=summary)
     _finish_decision(post)
     notify(
         post.author,

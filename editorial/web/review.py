@@ -162,16 +162,13 @@ def decide(post_id: int) -> Any:
         )  # fmt: skip
     try:
         if action == "approve":
-            review.approve_post(post, current_user, ticked, comment, seen, publish_at)
+            review.approve(post, current_user, ticked, comment, seen, publish_at)
             done = "Approved. The publisher will publish exactly this revision."
         elif action == "request_changes":
-            review.request_changes_post(post, current_user, ticked, comment, seen)
+            review.request_changes(post, current_user, ticked, comment, seen)
             done = "Sent back to the writer with your comments."
         elif action == "save":
-            if not ops.can_review(post, current_user):
-                raise PermissionDenied(ops._why_not_reviewer(post, current_user))
-            ops._refuse_unseen(post, seen)
-            review.sign_off(post, current_user, ticked)
+            review.sign_off(post, current_user, ticked, seen)
             done = "Checklist saved."
         else:
             abort(400)

@@ -42,7 +42,7 @@ def in_review(app, create_user):
 def _tick_everything(post_id: int, email: str) -> None:
     post = db.session.get(Post, post_id)
     keys = {item.key for item in checklist.items(post.current_revision.content)}
-    review.sign_off(post, accounts.find_user(email), keys)
+    review.sign_off(post, accounts.find_user(email), keys, post.current_revision.number)
     db.session.commit()
 
 
@@ -120,7 +120,7 @@ def test_the_command_line_keeps_the_four_eyes_rule(app, people):
     result = runner.invoke(args=approve)
     assert result.exit_code != 0
     assert "Tick every checklist item before approving" in result.output
-    review.sign_off(post, people["rhea"], set(keys(post)))
+    review.sign_off(post, people["rhea"], set(keys(post)), post.current_revision.number)
     db.session.commit()
     result = runner.invoke(args=[*approve, "--comment", "Clear criteria."])
     assert result.exit_code == 0, result.output
@@ -131,13 +131,13 @@ def test_the_command_line_keeps_the_four_eyes_rule(app, people):
 def test_the_command_line_decides_only_on_the_revision_named(app, people):
     runner = app.test_cli_runner()
     post = submitted(people["writer"])
-    review.sign_off(post, people["rhea"], set(keys(post)))
+    review.sign_off(post, people["rhea"], set(keys(post)), post.current_revision.number)
     db.session.commit()
     posts.withdraw(post, post.author)
     db.session.commit()
     revise_and_resubmit(post, sponsored_rewrite)
     # The items the rewrite did not touch keep their ticks; the reviewer has read revision 1.
-    review.sign_off(post, people["rhea"], set(keys(post)))
+    review.sign_off(post, people["rhea"], set(keys(post)), post.current_revision.number)
     db.session.commit()
 
     approve = ["posts", "approve", str(post.id), "--reviewer", "rhea@example.com"]

@@ -103,11 +103,11 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
             operations.submit_for_review(post, author)
         if state == "in_review":  # the reviewer is on it: claimed, every box ticked
             review.claim(post, reviewer, 60)
-            review.sign_off(post, reviewer, keys)
+            review.sign_off(post, reviewer, keys, post.current_revision.number)
         if state == "changes_requested":
-            operations.request_changes(post, decider, "Say more.", 1)
+            review.request_changes(post, decider, set(), "Say more.", 1)
         if state in ("approved", "published", "retracted"):
-            operations.approve(post, decider, "Good.", 1)
+            review.approve(post, decider, review.checklist_keys(post), "Good.", 1)
             db.session.commit()
         if state in ("published", "retracted"):
             assert publisher.run(outbox.latest_job(post).id)

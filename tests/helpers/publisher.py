@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import JobStatus, Post, PublishJob, User, db, utcnow
-from editorial.operations import outbox, posts
+from editorial.operations import outbox, posts, review
 from tests.conftest import sample
 
 FEEDS = ("feed.rss", "feed.atom", "feed.json")
@@ -39,7 +39,14 @@ def approve(post: Post, reviewer: User, publish_at: datetime | None = None) -> P
     commit; its job."""
     if post.state != PostState.IN_REVIEW:
         posts.submit_for_review(post, post.author)
-    posts.approve(post, reviewer, "Good.", post.current_revision.number, publish_at)
+    review.approve(
+        post,
+        reviewer,
+        review.checklist_keys(post),
+        "Good.",
+        post.current_revision.number,
+        publish_at,
+    )
     db.session.commit()
     job = outbox.latest_job(post)
     assert job is not None and job.action == "publish"

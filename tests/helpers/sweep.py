@@ -35,7 +35,9 @@ def world(app: Any) -> dict[str, Any]:
         comment = review.add_comment(post, admin, "A comment to resolve.")
         other = posts.create_post(parse_post(sample("static-site-generators-2026")), writer)
         posts.submit_for_review(other, writer)
-        posts.approve(other, reviewer, "Good.", other.current_revision.number)
+        review.approve(
+            other, reviewer, review.checklist_keys(other), "Good.", other.current_revision.number
+        )
         db.session.flush()
         job = outbox.latest_job(other)
         api_token, _ = tokens.create_token(admin, "agent")

@@ -9,7 +9,7 @@ from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import IllegalTransition, PostState
 from editorial.models import AuditEvent, Role, db
-from editorial.operations import posts
+from editorial.operations import posts, review
 from tests.conftest import sample
 
 
@@ -114,18 +114,19 @@ def test_review_round_trip_with_audit_trail(app, create_user, create_post):
     reviewer = create_user("rev@example.com", Role.REVIEWER)
     post = create_post(writer)
     posts.submit_for_review(post, writer)
-    posts.request_changes(post, reviewer, "Name a real alternative for Flask.", 1)
+    review.request_changes(post, reviewer, set(), "Name a real alternative for Flask.", 1)
     assert post.state == PostState.CHANGES_REQUESTED
     posts.save_revision(post, _edited(post, summary="A sharper summary."), writer)
     assert post.state == PostState.CHANGES_REQUESTED
     posts.submit_for_review(post, writer)
-    posts.approve(post, reviewer, "Good.", 2)
+    review.approve(post, reviewer, review.checklist_keys(post), "Good.", 2)
     db.session.commit()
     assert post.state == PostState.APPROVED
     assert post.approved_revision.number == 2
     assert _actions(post) == [
         "post.created",
         "post.submit",
+        "comment.added",  # the reviewer's comment, kept on the post as in the desk
         "post.request_changes",
         "post.revised",
         "post.submit",
@@ -144,7 +145,7 @@ def test_an_edit_after_approval_withdraws_it(app, create_user, create_post):
     reviewer = create_user("rev@example.com", Role.REVIEWER)
     post = create_post(writer)
     posts.submit_for_review(post, writer)
-    posts.approve(post, reviewer, "", 1)
+    review.approve(post, reviewer, review.checklist_keys(post), "", 1)
     posts.save_revision(post, _edited(post, title="Sneaky edit"), writer)
     db.session.commit()
     assert post.state == PostState.DRAFT
@@ -169,9 +170,9 @@ def test_nobody_decides_on_their_own_post(app, create_user, create_post, roles):
     post = create_post(author)
     posts.submit_for_review(post, author)
     with pytest.raises(PermissionDenied, match="Nobody reviews their own post"):
-        posts.approve(post, author, "", 1)
+        review.approve(post, author, review.checklist_keys(post), "", 1)
     with pytest.raises(PermissionDenied, match="Nobody reviews their own post"):
-        posts.request_changes(post, author, "Looks fine to me", 1)
+        review.request_changes(post, author, set(), "Looks fine to me", 1)
     assert post.state == PostState.IN_REVIEW
 
 
@@ -180,14 +181,14 @@ def test_writers_and_admins_without_reviewer_role_cannot_decide(app, create_user
     posts.submit_for_review(post, post.author)
     for user in (create_user("w2@example.com"), create_user("adm@example.com", Role.ADMIN)):
         with pytest.raises(PermissionDenied, match="Only reviewers"):
-            posts.approve(post, user, "", 1)
+            review.approve(post, user, review.checklist_keys(post), "", 1)
 
 
 def test_request_changes_needs_a_comment(app, create_user, create_post):
     post = create_post(create_user())
     posts.submit_for_review(post, post.author)
     with pytest.raises(InvalidInput, match="Say what should change"):
-        posts.request_changes(post, create_user("r@example.com", Role.REVIEWER), "  ", 1)
+        review.request_changes(post, create_user("r@example.com", Role.REVIEWER), set(), "  ", 1)
 
 
 def test_export_then_import_gives_back_the_same_content(app, create_user, create_post):
@@ -211,10 +212,10 @@ def test_a_reviewer_cannot_approve_a_revision_they_did_not_read(app, create_user
     posts.submit_for_review(post, writer)
     db.session.commit()
     with pytest.raises(Conflict, match="revision 2 is now current") as info:
-        posts.approve(post, reviewer, revision_number=seen)
+        review.approve(post, reviewer, review.checklist_keys(post), revision_number=seen)
     assert info.value.current_revision == 2
     assert post.state == PostState.IN_REVIEW
-    posts.approve(post, reviewer, revision_number=2)
+    review.approve(post, reviewer, review.checklist_keys(post), revision_number=2)
     assert post.approved_revision.number == 2
 
 
@@ -224,8 +225,8 @@ def test_every_decision_names_the_revision_it_was_made_on(app, create_user, crea
     post = create_post(writer)
     posts.submit_for_review(post, writer)
     for decide in (
-        lambda: posts.approve(post, reviewer, "Good."),
-        lambda: posts.request_changes(post, reviewer, "Say more."),
+        lambda: review.approve(post, reviewer, review.checklist_keys(post), "Good."),
+        lambda: review.request_changes(post, reviewer, set(), "Say more."),
     ):
         with pytest.raises(InvalidInput, match="Name the revision you reviewed") as info:
             decide()

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from editorial.config import broker_settings
 from editorial.domain.workflow import PostState
 from editorial.models import AuditEvent, JobStatus, Publication, PublishJob, Role, db, utcnow
-from editorial.operations import outbox
+from editorial.operations import outbox, review
 from editorial.operations import posts as operations
 from editorial.tasks import publishing as publisher
 from tests.helpers.publisher import (
@@ -102,7 +102,7 @@ def test_approval_writes_its_job_in_the_same_transaction(
     post = create_post(writer, content(1))
     operations.submit_for_review(post, writer)
     db.session.commit()
-    operations.approve(post, reviewer, "Good.", 1)
+    review.approve(post, reviewer, review.checklist_keys(post), "Good.", 1)
     job = outbox.latest_job(post)
     assert (job.action, job.status) == ("publish", JobStatus.PENDING)
     assert (job.revision_id, job.created_by_id) == (post.current_revision_id, reviewer.id)

@@ -10,7 +10,7 @@ from editorial.domain.errors import Conflict, PermissionDenied
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import IllegalTransition
 from editorial.models import AuditEvent, Role, WorkingCopy, db
-from editorial.operations import posts
+from editorial.operations import posts, review
 from editorial.operations.working_copy import (
     autosave,
     check_working_version,
@@ -133,7 +133,7 @@ def test_a_post_in_review_takes_no_autosave(app, writer, post):
 def test_a_post_sent_back_with_changes_requested_takes_autosaves(app, writer, post, create_user):
     reviewer = create_user("reviewer@example.com", Role.REVIEWER)
     posts.submit_for_review(post, writer)
-    posts.request_changes(post, reviewer, "Say more about Litestar.", 1)
+    review.request_changes(post, reviewer, set(), "Say more about Litestar.", 1)
     db.session.commit()
     assert autosave(post, fields("Changes."), writer, 1, working_version=0).version == 1
 

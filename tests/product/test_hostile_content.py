@@ -270,7 +270,9 @@ def test_hostile_content_runs_nowhere_in_the_desk_the_site_or_the_feeds(
     with live_app.app_context():
         post = db.session.get(Post, post_id)
         reviewer = accounts.find_user("rev@example.com")
-        posts.approve(post, reviewer, "Fine.", post.current_revision.number)
+        review.approve(
+            post, reviewer, review.checklist_keys(post), "Fine.", post.current_revision.number
+        )
         db.session.commit()
         assert publisher.run(outbox.latest_job(post).id)
         assert db.session.get(Post, post_id).state == PostState.PUBLISHED

@@ -18,7 +18,7 @@ from editorial.domain import rules
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
-from editorial.operations import accounts, outbox, posts, tokens
+from editorial.operations import accounts, outbox, posts, review, tokens
 from editorial.tasks import publishing as publisher
 from tests.conftest import sample
 from tests.helpers.accounts import sign_in_with_csrf
@@ -272,7 +272,9 @@ def test_publishing_writes_only_inside_site_dir(make_app, tmp_path):
         content = sample() | {"tags": HOSTILE_TAGS}
         post = posts.create_post(parse_post(content), writer)
         posts.submit_for_review(post, writer)
-        posts.approve(post, reviewer, "Good.", post.current_revision.number)
+        review.approve(
+            post, reviewer, review.checklist_keys(post), "Good.", post.current_revision.number
+        )
         db.session.commit()
         job_id = outbox.latest_job(post).id
         before = _listing(tmp_path)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
-from editorial.operations import posts
+from editorial.operations import posts, review
 from tests.conftest import sample
 from tests.helpers.desk import (
     autosave_form,
@@ -240,7 +240,7 @@ def publish(post: Post, reviewer: Any) -> None:
     helper should then call it instead of setting the columns.
     """
     posts.submit_for_review(post, post.author)
-    posts.approve(post, reviewer, "", post.current_revision.number)
+    review.approve(post, reviewer, review.checklist_keys(post), "", post.current_revision.number)
     post.published_revision = post.approved_revision
     db.session.flush()  # the pin must be stored before the state that requires it
     post.state = PostState.PUBLISHED

@@ -51,13 +51,13 @@ def app(make_app: Callable[..., Any]) -> Iterator[Any]:
 def _in_state(author: User, state: str, decider: User, name: str = FRAMEWORKS) -> Post:
     post = draft(author, name) if state == "draft" else submitted(author, name)
     if state in ("approved", "published"):
-        review.approve_post(post, decider, set(keys(post)), "Fine.", 1)
+        review.approve(post, decider, set(keys(post)), "Fine.", 1)
         db.session.commit()
     if state == "published":
         publisher.run(latest_job(post).id)
         assert fresh(post.id).state == PostState.PUBLISHED
     if state == "changes_requested":
-        review.request_changes_post(post, decider, set(), "Say more about Flask.", 1)
+        review.request_changes(post, decider, set(), "Say more about Flask.", 1)
         db.session.commit()
     return post
 
@@ -270,7 +270,7 @@ def test_two_reviewers_deciding_at_once_record_one_decision(desk, people, second
     post = submitted(people["writer"])
     every = keys(post)
     for reviewer in (people["rhea"], people["rob"]):
-        review.sign_off(post, reviewer, set(every))
+        review.sign_off(post, reviewer, set(every), post.current_revision.number)
     db.session.commit()
     pairs = [(desk("rhea"), "approve"), (desk("rob"), second)]
     post_id, path = post.id, f"/review/{post.id}/decide"
