@@ -7,12 +7,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from editorial.domain.errors import InvalidInput, PermissionDenied, user_message
+from editorial.domain.errors import PermissionDenied, Refusal
 from editorial.domain.passwords import safe_next
 from editorial.extensions import db
 from editorial.models import Comment, Post
 from editorial.operations import review
+from editorial.web.actions import attempt
+from editorial.web.editor import edit_page
 from editorial.web.forms import db_id
+from editorial.web.review import render_page
 
 bp = Blueprint("comments", __name__)
 
@@ -35,34 +38,25 @@ def add(post_id: int) -> Any:
     parent = None
     if parent_id := request.form.get("parent", type=db_id):
         parent = db.get_or_404(Comment, parent_id)
-    try:
-        review.add_comment(
-            post,
-            current_user,
-            request.form.get("body", ""),
-            entry_name=request.form.get("entry") or None,
-            parent=parent,
-        )
-        db.session.commit()
-    except (InvalidInput, PermissionDenied) as exc:
-        db.session.rollback()
-        # The page the comment came from comes back with the text and the message beside it.
-        draft = {
-            "entry": request.form.get("entry") or "",
-            "parent": parent.id if parent else 0,
-            "body": request.form.get("body", ""),
-            "error": user_message(exc),
-        }
-        if isinstance(exc, PermissionDenied):
-            abort(403)
-        if request.form.get("origin") == "review":
-            from editorial.web.review import render_page
-
-            return render_page(post, 422, comment_draft=draft)
-        from editorial.web.editor import edit_page
-
-        return edit_page(post, 422, comment_draft=draft)
+    body, entry = request.form.get("body", ""), request.form.get("entry") or None
+    with attempt(answer=lambda refusal: _draft_refused(post, parent, refusal)):
+        review.add_comment(post, current_user, body, entry_name=entry, parent=parent)
     return _answer(post, "Reply posted." if parent else "Comment posted.", "success")
+
+
+def _draft_refused(post: Post, parent: Comment | None, refusal: Refusal) -> Any:
+    """The page the comment came from, again, with the text and the message beside it."""
+    if isinstance(refusal, PermissionDenied):
+        abort(403)
+    draft = {
+        "entry": request.form.get("entry") or "",
+        "parent": parent.id if parent else 0,
+        "body": request.form.get("body", ""),
+        "error": refusal.message,
+    }
+    if request.form.get("origin") == "review":
+        return render_page(post, refusal.status, comment_draft=draft)
+    return edit_page(post, refusal.status, comment_draft=draft)
 
 
 @bp.post("/comments/<int:comment_id>/resolve")
@@ -72,6 +66,6 @@ def resolve(comment_id: int) -> Any:
     post = db.session.get(Post, comment.post_id)
     if not review.can_comment(post, current_user):
         abort(403)
-    review.resolve_comment(comment, current_user)
-    db.session.commit()
+    with attempt(_back(post)):
+        review.resolve_comment(comment, current_user)
     return _answer(post, "Marked as resolved.", "success")

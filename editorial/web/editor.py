@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from editorial.database import reads_only
 from editorial.domain import rules
 from editorial.domain.diff import diff_posts
-from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
+from editorial.domain.errors import Conflict, InvalidInput, Refusal
 from editorial.domain.interchange import (
     CriterionDecl,
     CriterionNote,
@@ -31,7 +31,7 @@ from editorial.domain.interchange import (
     parse_post,
 )
 from editorial.domain.markdown import render_content
-from editorial.domain.workflow import IllegalTransition, PostState
+from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role
 from editorial.operations import posts as ops
@@ -43,6 +43,7 @@ from editorial.operations.working_copy import (
     working_copy,
 )
 from editorial.site.pages import render_post_page
+from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.permissions import post_or_404, role_required
 from editorial.web.post_form import (
@@ -227,23 +228,21 @@ def _save(post: Post | None) -> Any:
     checked = Checked(form)
     if checked.problems or checked.post is None:
         return _render(form, post, checked, 422, save_failed=True)
-    try:
+
+    def refused(refusal: Refusal) -> Any:
+        if isinstance(refusal, Conflict):  # show what changed elsewhere
+            return _conflict(form, post, checked, refusal.message)
+        if isinstance(refusal, InvalidInput):  # each problem beside its field
+            checked.attach(refusal.problems)
+            return _render(form, post, checked, 422, save_failed=True)
+        return _render(form, post, checked, refusal.status, problem=refusal.message)
+
+    with attempt(answer=refused):
         if post is None:
             post = ops.create_post(checked.post, current_user)
             revision = post.current_revision
         else:
             revision = _save_revision(post, checked)
-        db.session.commit()
-    except Conflict as exc:
-        db.session.rollback()
-        return _conflict(form, post, checked, str(exc))
-    except InvalidInput as exc:
-        db.session.rollback()
-        checked.attach(exc.problems)
-        return _render(form, post, checked, 422, save_failed=True)
-    except IllegalTransition as exc:
-        db.session.rollback()
-        return _render(form, post, checked, 409, problem=str(exc))
     if revision is not None:
         flash(f"Saved as revision {revision.number}.", "success")
     else:
@@ -285,20 +284,15 @@ def _unchanged(post: Post, content: dict[str, Any], current: dict[str, Any]) -> 
 
 
 def _submit(post: Post) -> None:
-    try:
+    back = url_for("editor.edit", post_id=post.id)
+    with attempt(back, lambda refusal: f"Not submitted: {_summary(refusal)}"):
         ops.submit_for_review(post, current_user)
-        db.session.commit()
-    except (InvalidInput, IllegalTransition, PermissionDenied) as exc:
-        db.session.rollback()
-        flash(f"Not submitted: {_message(exc)}", "error")
-    else:
-        flash("Submitted for review. You can withdraw it while it waits.", "success")
+    flash("Submitted for review. You can withdraw it while it waits.", "success")
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, InvalidInput):
-        return next((m for f, m in exc.problems if not f), str(exc))
-    return str(exc)
+def _summary(refusal: Refusal) -> str:
+    """The whole post's problem if there is one (the fields' are beside them in the editor)."""
+    return next((m for f, m in refusal.problems if not f), str(refusal))
 
 
 def _conflict(form: PostForm, post: Post, checked: Checked, message: str) -> Any:
@@ -375,29 +369,16 @@ def autosave_view(post_id: int | None) -> Any:
     """Autosave (JSON): a new post is created once it has a title; then edits go to its copy."""
     form = PostForm()  # CSRFProtect has checked the token already
     fields = [[k, v] for k, v in request.form.items(multi=True) if k not in ("csrf_token", "op")]
-    created = False
-    try:
-        if post_id is None:
-            post, created = _create_for_autosave(form), True
+    post = None if post_id is None else _editable_post(post_id)
+    created = post is None
+    with attempt(answer=_autosave_refused):
+        if post is None:
+            post = _create_for_autosave(form)
             base = post.current_revision.number
         else:
-            post = _editable_post(post_id)
             base = _int(form.base_revision.data)
         seen = 0 if created else _int(form.working_version.data)
         copy = autosave(post, fields, current_user, base, seen)
-        db.session.commit()
-    except Conflict as exc:
-        db.session.rollback()
-        body = {"error": "conflict", "message": str(exc), "current_revision": exc.current_revision}
-        return jsonify(body), 409
-    except InvalidInput as exc:
-        db.session.rollback()
-        return jsonify(
-            error="invalid", problems=[{"field": f, "message": m} for f, m in exc.problems]
-        ), 400
-    except IllegalTransition as exc:
-        db.session.rollback()
-        return jsonify(error="illegal", message=str(exc)), 409
     return jsonify(
         post_id=post.id,
         created=created,
@@ -407,6 +388,17 @@ def autosave_view(post_id: int | None) -> Any:
         edit_url=url_for("editor.edit", post_id=post.id),
         autosave_url=url_for("editor.autosave_view", post_id=post.id),
     )
+
+
+def _autosave_refused(refusal: Refusal) -> Any:
+    """The autosave script's answers (JSON; it shows invalid fields itself, from a 400)."""
+    if isinstance(refusal, InvalidInput):
+        problems = [{"field": f, "message": m} for f, m in refusal.problems]
+        return jsonify(error="invalid", problems=problems), 400
+    if isinstance(refusal, Conflict):
+        current = refusal.current_revision
+        return jsonify(error="conflict", message=str(refusal), current_revision=current), 409
+    return jsonify(error="illegal", message=str(refusal)), refusal.status
 
 
 def _create_for_autosave(form: PostForm) -> Post:
@@ -435,8 +427,8 @@ def _create_for_autosave(form: PostForm) -> Post:
 @writer_only
 def discard(post_id: int) -> Any:
     post = _editable_post(post_id)
-    discard_working_copy(post, current_user)
-    db.session.commit()
+    with attempt(url_for("editor.edit", post_id=post.id)):
+        discard_working_copy(post, current_user)
     flash("Unsaved changes discarded.", "info")
     return redirect(url_for("editor.edit", post_id=post.id))
 
@@ -445,12 +437,7 @@ def discard(post_id: int) -> Any:
 @writer_only
 def withdraw(post_id: int) -> Any:
     post = _editable_post(post_id)
-    try:
+    with attempt(url_for("editor.edit", post_id=post.id)):
         ops.withdraw(post, current_user)
-        db.session.commit()
-    except IllegalTransition as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Withdrawn from review; it is a draft again.", "success")
+    flash("Withdrawn from review; it is a draft again.", "success")
     return redirect(url_for("editor.edit", post_id=post.id))

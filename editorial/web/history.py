@@ -9,14 +9,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from editorial.domain.diff import diff_posts
-from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
-from editorial.domain.workflow import IllegalTransition
 from editorial.extensions import db
 from editorial.models import AuditEvent, Post, Revision, Role
 from editorial.operations import posts as ops
 from editorial.operations.outbox import latest_job
 from editorial.operations.working_copy import working_copy
 from editorial.site.pages import render_post_page
+from editorial.web.actions import attempt
 from editorial.web.forms import EmptyForm, db_id
 from editorial.web.permissions import post_or_404, role_required
 
@@ -150,12 +149,8 @@ def restore(post_id: int, number: int) -> Any:
         )
         return redirect(url_for("history.index", post_id=post.id))
     base = request.form.get("base_revision", type=db_id) or 0  # missing: stale, not trusted
-    try:
+    # Said with str(): an invalid input names its field ("revision: This post has no …").
+    with attempt(url_for("history.index", post_id=post.id), lambda r: f"Not restored: {r}"):
         revision = ops.restore_revision(post, number, current_user, base_revision=base)
-        db.session.commit()
-    except (Conflict, InvalidInput, IllegalTransition, PermissionDenied) as exc:
-        db.session.rollback()
-        flash(f"Not restored: {exc}", "error")
-        return redirect(url_for("history.index", post_id=post.id))
     flash(f"Revision {number} restored as revision {revision.number}.", "success")
     return redirect(url_for("editor.edit", post_id=post.id))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
-from editorial.models import Role
+from editorial.models import Post, Role, db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,8 +32,6 @@ def role_required(*roles: Role) -> Callable[[F], F]:
 
 def post_or_404(post_id: int, allowed: Callable[[Any, Any], bool]) -> Any:
     """The post with ``post_id`` (else 404) if ``allowed(post, current_user)`` (else 403)."""
-    from editorial.models import Post, db
-
     post = db.get_or_404(Post, post_id)
     if not allowed(post, current_user):
         abort(403)

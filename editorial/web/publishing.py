@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from editorial.domain.errors import Conflict, PermissionDenied
 from editorial.extensions import db
 from editorial.models import Post, PublishJob, Role
 from editorial.operations import outbox
 from editorial.operations import posts as ops
+from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.permissions import post_or_404, role_required
 
@@ -39,27 +39,19 @@ def retry(post_id: int) -> Any:
     job = db.get_or_404(PublishJob, request.form.get("job", type=db_id) or 0)
     if job.post_id != post.id:
         abort(404)
-    try:
+    back = request.referrer or url_for("history.index", post_id=post.id)
+    with attempt(back):
         outbox.retry(job, current_user)
-        db.session.commit()
-    except (Conflict, PermissionDenied) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Sent to the publisher again.", "success")
-    return redirect(request.referrer or url_for("history.index", post_id=post.id))
+    flash("Sent to the publisher again.", "success")
+    return redirect(back)
 
 
 @bp.post("/retract")
 @signed_in
 def retract(post_id: int) -> Any:
     post = _viewable(post_id)
-    try:
+    back = url_for("history.index", post_id=post.id)
+    with attempt(back, "Not retracted: {}"):
         outbox.request_retract(post, current_user)
-        db.session.commit()
-    except (Conflict, PermissionDenied) as exc:
-        db.session.rollback()
-        flash(f"Not retracted: {exc}", "error")
-    else:
-        flash("Retracting: the post leaves the site, its feeds and lists in a moment.", "success")
-    return redirect(url_for("history.index", post_id=post.id))
+    flash("Retracting: the post leaves the site, its feeds and lists in a moment.", "success")
+    return redirect(back)
