@@ -11,13 +11,12 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
 
-from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
+from editorial.domain.errors import InvalidInput, Refusal
 from editorial.domain.interchange import InterchangeError, parse_post
 from editorial.domain.rules import Severity, check_post
-from editorial.domain.workflow import IllegalTransition
 from editorial.models import ApiToken, Post, Role, User, db, utcnow
 from editorial.operations import accounts, publishing, review, tokens
 from editorial.operations import posts as ops
@@ -30,6 +29,21 @@ ROLE_CHOICE = click.Choice([r.value for r in Role], case_sensitive=False)
 
 def _fail(message: str) -> click.ClickException:
     return click.ClickException(message)
+
+
+class Commands(click.Group):
+    """A group of commands that end a refused operation as a click error: the refusal's message
+    on stderr and exit status 1, nothing the command did committed."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Refusal as refusal:
+            # The command's own app context has ended with it (rolled back); under a caller's
+            # (the tests'), what the command flushed is rolled back here.
+            if has_app_context():
+                db.session.rollback()
+            raise _fail(refusal.message) from None
 
 
 def _problems(exc: InvalidInput, where: str = "") -> str:
@@ -46,7 +60,7 @@ def _user(email: str) -> User:
 
 # ---- users -----------------------------------------------------------------------------------
 
-users = click.Group("users", help="Manage accounts.")
+users = Commands("users", help="Manage accounts.")
 
 
 @users.command("create")
@@ -63,7 +77,7 @@ def users_create(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_user(email, display_name, password, accounts.parse_roles(roles))
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # each problem named by its option (email: …, password: …)
         raise _fail(_problems(exc)) from None
     db.session.commit()
     click.echo(f"Created {user.email} ({', '.join(sorted(r.value for r in user.roles))}).")
@@ -86,10 +100,7 @@ def users_list() -> None:
 def users_set_roles(email: str, roles: tuple[str, ...]) -> None:
     """Replace an account's roles (the last active admin keeps the admin role)."""
     user = _user(email)
-    try:
-        accounts.set_roles(user, accounts.parse_roles(roles))
-    except InvalidInput as exc:
-        raise _fail(user_message(exc)) from None
+    accounts.set_roles(user, accounts.parse_roles(roles))
     db.session.commit()
     click.echo(f"{user.email} now has roles: {', '.join(sorted(r.value for r in user.roles))}.")
 
@@ -101,10 +112,7 @@ def users_deactivate(email: str) -> None:
     """Deactivate an account: no more sign-ins, its sessions and API tokens end (for good: they
     stay ended if it is reactivated). Its history stays. Never the last active admin."""
     user = _user(email)
-    try:
-        accounts.set_active(user, False)
-    except InvalidInput as exc:
-        raise _fail(user_message(exc)) from None
+    accounts.set_active(user, False)
     db.session.commit()
     click.echo(f"{user.email} is deactivated.")
 
@@ -122,7 +130,7 @@ def users_activate(email: str) -> None:
 
 # ---- posts -----------------------------------------------------------------------------------
 
-posts = click.Group("posts", help="Import, export and check ranking posts.")
+posts = Commands("posts", help="Import, export and check ranking posts.")
 
 
 def _read(path: Path) -> bytes:
@@ -152,8 +160,6 @@ def posts_import(files: tuple[Path, ...], author_email: str) -> None:
             click.echo(f"Error: {_problems(exc, str(path))}", err=True)
             failed += 1
             continue
-        except PermissionDenied as exc:
-            raise _fail(str(exc)) from None
         db.session.commit()
         click.echo(f"{post.id}\t{post.slug}")
     if failed:
@@ -197,13 +203,8 @@ def _decide(id_or_slug: str, reviewer_email: str, revision: int, decide: Any, co
     # The checklist is ticked in the desk; the command line decides on what was ticked there,
     # and on the revision the reviewer names as the one they read (refused if it is not current).
     ticked = {c.item.key for c in review.checklist_for(post, reviewer) if c.ticked}
-    try:
-        decide(post, reviewer, ticked, comment, revision)
-        db.session.commit()
-    except InvalidInput as exc:
-        raise _fail(user_message(exc)) from None
-    except (PermissionDenied, Conflict, IllegalTransition) as exc:
-        raise _fail(str(exc)) from None
+    decide(post, reviewer, ticked, comment, revision)
+    db.session.commit()
     return post
 
 
@@ -321,7 +322,7 @@ def demo() -> None:
 
 # ---- tokens ----------------------------------------------------------------------------------
 
-token_group = click.Group("tokens", help="API tokens for agents and scripts.")
+token_group = Commands("tokens", help="API tokens for agents and scripts.")
 
 
 @token_group.command("create")
@@ -330,10 +331,7 @@ token_group = click.Group("tokens", help="API tokens for agents and scripts.")
 @with_appcontext
 def tokens_create(email: str, name: str) -> None:
     """Make a token for a user and print it (it is shown only this once)."""
-    try:
-        row, token = tokens.create_token(_user(email), name)
-    except InvalidInput as exc:
-        raise _fail(exc.problems[0][1]) from None
+    row, token = tokens.create_token(_user(email), name)
     db.session.commit()
     click.echo(f"Token {row.id} “{row.name}” for {email} (shown only now):", err=True)
     click.echo(token)
@@ -367,7 +365,7 @@ def tokens_revoke(token_id: int) -> None:
 
 # ---- site ------------------------------------------------------------------------------------
 
-site = click.Group("site", help="The published static site.")
+site = Commands("site", help="The published static site.")
 
 
 @site.command("rebuild")

@@ -56,8 +56,3 @@ class Conflict(Refusal):
     def __init__(self, message: str, current_revision: int | None = None):
         self.current_revision = current_revision
         super().__init__(message)
-
-
-def user_message(exc: Exception) -> str:
-    """What to tell a person about a refused action: every problem's message, or the error."""
-    return exc.message if isinstance(exc, Refusal) else str(exc)

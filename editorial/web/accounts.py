@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from editorial.domain.errors import InvalidInput, PermissionDenied
 from editorial.extensions import db
 from editorial.models import ApiToken
 from editorial.operations import accounts, tokens
+from editorial.web.actions import attempt
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -28,13 +28,9 @@ def index() -> Any:
 @bp.post("/name")
 @login_required
 def name() -> Any:
-    try:
-        accounts.change_name(current_user, request.form.get("display_name", ""))
-        db.session.commit()
-    except InvalidInput as exc:
-        db.session.rollback()
-        typed = request.form.get("display_name", "")
-        return _account_page(422, name_error=exc.problems[0][1], name=typed)
+    typed = request.form.get("display_name", "")
+    with attempt(answer=lambda r: _account_page(r.status, name_error=r.message, name=typed)):
+        accounts.change_name(current_user, typed)
     flash("Name saved.", "success")
     return redirect(url_for("account.index"))
 
@@ -42,17 +38,13 @@ def name() -> Any:
 @bp.post("/password")
 @login_required
 def password() -> Any:
-    try:
+    with attempt(answer=lambda r: _account_page(r.status, password_errors=dict(r.problems))):
         accounts.change_password(
             current_user,
             request.form.get("current_password", ""),
             request.form.get("password", ""),
             keep_session=current_user.get_id(),
         )
-        db.session.commit()
-    except InvalidInput as exc:
-        db.session.rollback()
-        return _account_page(422, password_errors=dict(exc.problems))
     flash("Password changed; your other sessions are signed out.", "success")
     return redirect(url_for("account.index"))
 
@@ -60,17 +52,17 @@ def password() -> Any:
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
 def token_list() -> Any:
-    created, error, name = None, None, ""
-    if request.method == "POST":
-        name = request.form.get("name", "")
-        try:
-            _, created = tokens.create_token(current_user, name)
-            db.session.commit()
-            name = ""
-        except InvalidInput as exc:
-            db.session.rollback()
-            error = exc.problems[0][1]
-    status = 422 if error else 200
+    if request.method == "GET":
+        return _tokens_page()
+    name = request.form.get("name", "")
+    with attempt(answer=lambda r: _tokens_page(r.status, error=r.message, name=name)):
+        _, created = tokens.create_token(current_user, name)
+    return _tokens_page(created=created)
+
+
+def _tokens_page(
+    status: int = 200, created: str | None = None, error: str | None = None, name: str = ""
+) -> Any:
     # A new token is shown in this response only: never stored, flashed or redirected with.
     page = render_template(
         "account/tokens.html",
@@ -86,10 +78,7 @@ def token_list() -> Any:
 @login_required
 def revoke(token_id: int) -> Any:
     token = db.get_or_404(ApiToken, token_id)
-    try:
+    with attempt(answer=lambda refusal: abort(refusal.status)):  # the plain error page
         tokens.revoke_token(token, current_user)
-    except PermissionDenied:
-        abort(403)
-    db.session.commit()
     flash(f"Token “{token.name}” revoked; requests with it are refused from now on.", "info")
     return redirect(url_for("account.token_list"))

@@ -17,10 +17,11 @@ from flask import (
 )
 from flask_login import current_user
 
-from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
+from editorial.domain.errors import Conflict, Refusal
 from editorial.extensions import db
 from editorial.models import Role, User
 from editorial.operations import accounts, invitations, notifications
+from editorial.web.actions import attempt
 from editorial.web.auth import sign_in
 from editorial.web.permissions import role_required
 
@@ -45,15 +46,15 @@ def people_page() -> Any:
 def invite() -> Any:
     email = request.form.get("email", "")
     roles = request.form.getlist("role")
-    try:
-        invitation, token = invitations.invite(email, _roles(roles), current_user)
-        db.session.commit()
-    except (InvalidInput, PermissionDenied) as exc:
-        db.session.rollback()
-        problems = exc.problems if isinstance(exc, InvalidInput) else [("", str(exc))]
+
+    def refused(refusal: Refusal) -> Any:
+        errors = dict(refusal.problems or [("", refusal.message)])
         return _people_page(
-            422, invite_errors=dict(problems), invite_email=email, invite_roles=roles
+            refusal.status, invite_errors=errors, invite_email=email, invite_roles=roles
         )
+
+    with attempt(answer=refused):
+        invitation, token = invitations.invite(email, _roles(roles), current_user)
     link = url_for("admin.accept", token=token, _external=True)
     if current_app.config.get("MAIL_SERVER"):
         try:
@@ -73,14 +74,9 @@ def invite() -> Any:
 def roles(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     wanted = _roles(request.form.getlist("role"))
-    try:
+    with attempt(url_for("admin.people_page"), "Roles not changed: {}"):
         accounts.set_roles(user, wanted, current_user)
-        db.session.commit()
-    except (InvalidInput, PermissionDenied) as exc:
-        db.session.rollback()
-        flash(f"Roles not changed: {user_message(exc)}", "error")
-    else:
-        flash(f"Roles of {user.display_name} saved.", "success")
+    flash(f"Roles of {user.display_name} saved.", "success")
     return redirect(url_for("admin.people_page"))
 
 
@@ -89,46 +85,39 @@ def roles(user_id: int) -> Any:
 def active(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     wanted = request.form.get("active") == "1"
-    try:
+    with attempt(url_for("admin.people_page"), "Not changed: {}"):
         accounts.set_active(user, wanted, current_user)
-        db.session.commit()
-    except (InvalidInput, PermissionDenied) as exc:
-        db.session.rollback()
-        flash(f"Not changed: {user_message(exc)}", "error")
-    else:
-        state = "reactivated" if wanted else "deactivated; their sessions and tokens stop working"
-        flash(f"{user.display_name} {state}.", "success")
+    state = "reactivated" if wanted else "deactivated; their sessions and tokens stop working"
+    flash(f"{user.display_name} {state}.", "success")
     return redirect(url_for("admin.people_page"))
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept(token: str) -> Any:
     """The invited person chooses a display name and a password."""
-    try:
+    with attempt(answer=_invitation_refused):
         invitation = invitations.invitation_for(token)
-    except Conflict as exc:
-        return render_template("admin/invitation_refused.html", message=str(exc)), 410
-    errors: dict[str, str] = {}
     name = request.form.get("name", "")
-    if request.method == "POST":
-        try:
-            user = invitations.accept(token, name, request.form.get("password", ""))
-            db.session.commit()
-        except InvalidInput as exc:
-            db.session.rollback()
-            errors = dict(exc.problems)
-        except Conflict as exc:
-            db.session.rollback()
-            return render_template("admin/invitation_refused.html", message=str(exc)), 410
-        else:
-            sign_in(user)
-            db.session.commit()  # the new session's row
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("desk.index"))
-    status = 422 if errors else 200
-    return render_template(
-        "admin/accept.html", invitation=invitation, errors=errors, name=name
-    ), status
+    if request.method == "GET":
+        return render_template("admin/accept.html", invitation=invitation, errors={}, name=name)
+
+    def refused(refusal: Refusal) -> Any:
+        if isinstance(refusal, Conflict):  # used or expired meanwhile
+            return _invitation_refused(refusal)
+        errors = dict(refusal.problems)
+        page = render_template("admin/accept.html", invitation=invitation, errors=errors, name=name)
+        return page, refusal.status
+
+    with attempt(answer=refused):
+        user = invitations.accept(token, name, request.form.get("password", ""))
+    sign_in(user)
+    db.session.commit()  # the new session's row
+    flash("Welcome! Your account is ready.", "success")
+    return redirect(url_for("desk.index"))
+
+
+def _invitation_refused(refusal: Refusal) -> Any:
+    return render_template("admin/invitation_refused.html", message=refusal.message), 410
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -136,25 +125,23 @@ def setup() -> Any:
     """First run: create the first admin, once, while there are no accounts at all."""
     if accounts.has_users():
         abort(404)
-    errors: dict[str, str] = {}
     email, name = request.form.get("email", ""), request.form.get("name", "")
-    if request.method == "POST":
-        try:
-            user = accounts.create_first_admin(email, name, request.form.get("password", ""))
-            db.session.commit()
-        except InvalidInput as exc:
-            db.session.rollback()
-            errors = dict(exc.problems)
-        except Conflict:
-            db.session.rollback()
+    if request.method == "GET":
+        return render_template("admin/setup.html", errors={}, email=email, name=name)
+
+    def refused(refusal: Refusal) -> Any:
+        if isinstance(refusal, Conflict):  # someone finished the setup first
             abort(404)
-        else:
-            sign_in(user)
-            db.session.commit()  # the new session's row
-            flash("You are the first admin. Invite your colleagues from People.", "success")
-            return redirect(url_for("admin.people_page"))
-    status = 422 if errors else 200
-    return render_template("admin/setup.html", errors=errors, email=email, name=name), status
+        errors = dict(refusal.problems)
+        page = render_template("admin/setup.html", errors=errors, email=email, name=name)
+        return page, refusal.status
+
+    with attempt(answer=refused):
+        user = accounts.create_first_admin(email, name, request.form.get("password", ""))
+    sign_in(user)
+    db.session.commit()  # the new session's row
+    flash("You are the first admin. Invite your colleagues from People.", "success")
+    return redirect(url_for("admin.people_page"))
 
 
 def _roles(names: list[str]) -> list[Role]:

@@ -10,13 +10,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from editorial.domain import checklist
-from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, user_message
+from editorial.domain.errors import Refusal
 from editorial.domain.rules import Severity
-from editorial.domain.workflow import IllegalTransition, PostState
+from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role, utcnow
 from editorial.operations import outbox, review
 from editorial.operations import posts as ops
+from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.permissions import post_or_404, role_required
 
@@ -117,30 +118,28 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
 @reviewer_only
 def claim(post_id: int) -> Any:
     post = _viewable(post_id)
-    try:
+    back = url_for("review.page", post_id=post.id)
+    with attempt(back, "Not claimed: {}"):
         held = review.claim(post, current_user, current_app.config["REVIEW_CLAIM_MINUTES"])
-        db.session.commit()
-    except (Conflict, PermissionDenied) as exc:
-        db.session.rollback()
-        flash(f"Not claimed: {exc}", "error")
-    else:
-        flash(f"You are reviewing this post until {held.expires_at:%H:%M} UTC.", "success")
-    return redirect(url_for("review.page", post_id=post.id))
+    flash(f"You are reviewing this post until {held.expires_at:%H:%M} UTC.", "success")
+    return redirect(back)
 
 
 @bp.post("/<int:post_id>/release")
 @reviewer_only
 def release(post_id: int) -> Any:
     post = _viewable(post_id)
-    try:
+    with attempt(url_for("review.queue")):
         review.release(post, current_user)
-        db.session.commit()
-    except PermissionDenied as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash("Released: another reviewer can take it.", "info")
+    flash("Released: another reviewer can take it.", "info")
     return redirect(url_for("review.queue"))
+
+
+_DONE = {
+    "approve": "Approved. The publisher will publish exactly this revision.",
+    "request_changes": "Sent back to the writer with your comments.",
+    "save": "Checklist saved.",
+}
 
 
 @bp.post("/<int:post_id>/decide")
@@ -160,34 +159,25 @@ def decide(post_id: int) -> Any:
             post, 422, problem=str(exc), comment=comment, ticked=ticked,
             publish_at=publish_at_text, publish_at_error=str(exc),
         )  # fmt: skip
-    try:
-        if action == "approve":
-            review.approve(post, current_user, ticked, comment, seen, publish_at)
-            done = "Approved. The publisher will publish exactly this revision."
-        elif action == "request_changes":
-            review.request_changes(post, current_user, ticked, comment, seen)
-            done = "Sent back to the writer with your comments."
-        elif action == "save":
-            review.sign_off(post, current_user, ticked, seen)
-            done = "Checklist saved."
-        else:
-            abort(400)
-        db.session.commit()
-    except (InvalidInput, Conflict, IllegalTransition, PermissionDenied) as exc:
-        db.session.rollback()
-        post = db.session.get(Post, post_id)
-        status = (
-            403
-            if isinstance(exc, PermissionDenied)
-            else (422 if isinstance(exc, InvalidInput) else 409)
-        )
+    if action not in _DONE:
+        abort(400)
+
+    def refused(refusal: Refusal) -> Any:
         return render_page(
-            post, status, problem=user_message(exc), comment=comment, ticked=ticked,
+            post, refusal.status, problem=refusal.message, comment=comment, ticked=ticked,
             publish_at=publish_at_text,
         )  # fmt: skip
+
+    with attempt(answer=refused):
+        if action == "approve":
+            review.approve(post, current_user, ticked, comment, seen, publish_at)
+        elif action == "request_changes":
+            review.request_changes(post, current_user, ticked, comment, seen)
+        else:
+            review.sign_off(post, current_user, ticked, seen)
     if action == "save" and request.headers.get("HX-Request"):
         return "", 204  # a box ticked on the page: stored, nothing to redraw
-    flash(done, "success")
+    flash(_DONE[action], "success")
     if action == "save":
         return redirect(url_for("review.page", post_id=post.id))
     return redirect(url_for("review.queue"))
@@ -215,8 +205,8 @@ def bulk() -> Any:
                     # Approving in bulk approves what was signed off, item by item, on each
                     # post's review page for its current revision; anything else needs a look.
                     review.approve_signed_off(post, current_user)
-        except (InvalidInput, Conflict, IllegalTransition, PermissionDenied) as exc:
-            refused.append(f"“{post.title}”: {user_message(exc)}")
+        except Refusal as refusal:  # the savepoint is rolled back; the others go on
+            refused.append(f"“{post.title}”: {refusal.message}")
         else:
             done.append(f"“{post.title}”")
     db.session.commit()
