@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
 
+from editorial import create_app
 from editorial.domain.errors import InvalidInput, Refusal
 from editorial.domain.interchange import InterchangeError, parse_post
 from editorial.domain.rules import Severity, check_post
@@ -392,12 +393,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(token_group)
 
 
-def _create_app() -> Flask:
-    from editorial import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def main() -> None:
     """Manage the editorial desk (the same as `flask --app wsgi`)."""

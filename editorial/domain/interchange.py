@@ -65,7 +65,8 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _check_url(value: str | None) -> str | None:
+def check_url(value: str | None) -> str | None:
+    """``value`` when it is an absolute http(s) URL (None when empty); ValueError if not."""
     if value is None or value == "":
         return None
     parts = urlsplit(value)
@@ -94,7 +95,7 @@ Markdown = Annotated[
 Url = Annotated[
     _text(LIMITS["url"]) | None,
     Field(default=None, json_schema_extra={"format": "uri"}),
-    AfterValidator(_check_url),
+    AfterValidator(check_url),
 ]
 
 

@@ -17,7 +17,7 @@ from slugify import slugify
 from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from editorial.domain.interchange import LIMITS, _check_url
+from editorial.domain.interchange import LIMITS, check_url
 from editorial.web.error_pages import ExplainedError
 from editorial.web.forms import TextForm
 
@@ -61,7 +61,7 @@ def _at_most(limit: int) -> Any:
 
 def _web_address(form: Any, field: Any) -> None:
     try:
-        _check_url((field.data or "").strip())
+        check_url((field.data or "").strip())
     except ValueError as exc:
         raise ValidationError(f"This {exc}.") from None
 
