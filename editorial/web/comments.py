@@ -11,7 +11,7 @@ from editorial.domain.errors import PermissionDenied, Refusal
 from editorial.domain.passwords import safe_next
 from editorial.extensions import db
 from editorial.models import Comment, Post
-from editorial.operations import review
+from editorial.operations import comments
 from editorial.web.actions import attempt
 from editorial.web.editor import edit_page
 from editorial.web.forms import db_id
@@ -33,14 +33,14 @@ def _answer(post: Post, message: str, category: str) -> Any:
 @login_required
 def add(post_id: int) -> Any:
     post = db.get_or_404(Post, post_id)
-    if not review.can_comment(post, current_user):
+    if not comments.can_comment(post, current_user):
         abort(403)
     parent = None
     if parent_id := request.form.get("parent", type=db_id):
         parent = db.get_or_404(Comment, parent_id)
     body, entry = request.form.get("body", ""), request.form.get("entry") or None
     with attempt(answer=lambda refusal: _draft_refused(post, parent, refusal)):
-        review.add_comment(post, current_user, body, entry_name=entry, parent=parent)
+        comments.add_comment(post, current_user, body, entry_name=entry, parent=parent)
     return _answer(post, "Reply posted." if parent else "Comment posted.", "success")
 
 
@@ -64,8 +64,8 @@ def _draft_refused(post: Post, parent: Comment | None, refusal: Refusal) -> Any:
 def resolve(comment_id: int) -> Any:
     comment = db.get_or_404(Comment, comment_id)
     post = db.session.get(Post, comment.post_id)
-    if not review.can_comment(post, current_user):
+    if not comments.can_comment(post, current_user):
         abort(403)
     with attempt(_back(post)):
-        review.resolve_comment(comment, current_user)
+        comments.resolve_comment(comment, current_user)
     return _answer(post, "Marked as resolved.", "success")

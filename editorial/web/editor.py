@@ -34,8 +34,8 @@ from editorial.domain.markdown import render_content
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role
+from editorial.operations import comments
 from editorial.operations import posts as ops
-from editorial.operations import review
 from editorial.operations.working_copy import (
     autosave,
     check_working_version,
@@ -176,7 +176,7 @@ def _render(
             checked=checked,
             findings=checked.findings,
             working=working_copy(post) if post else None,
-            threads=review.threads(post) if post else [],
+            threads=comments.threads(post) if post else [],
             readonly=post is not None and post.state == PostState.IN_REVIEW,
             **extra,
         ),
@@ -327,7 +327,7 @@ def rows() -> Any:
     form = PostForm()
     data, focus = apply_op(post_data(form), request.form.get("op", ""))
     post = db.session.get(Post, request.form.get("post_id", type=db_id) or 0)
-    threads = review.threads(post) if post and ops.can_edit(post, current_user) else []
+    threads = comments.threads(post) if post and ops.can_edit(post, current_user) else []
     return render_template(
         "editor/_editor_rows.html", form=build_form(data), focus=focus, threads=threads
     )

@@ -15,7 +15,7 @@ from editorial.domain.rules import Severity
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role, utcnow
-from editorial.operations import outbox, review
+from editorial.operations import comments, outbox, review
 from editorial.operations import posts as ops
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
@@ -104,7 +104,7 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
                 {**e, "key": checklist.entry_key(e["name"])}
                 for e in sorted(revision.content.get("entries", []), key=lambda e: e["rank"])
             ],
-            threads=review.threads(post),
+            threads=comments.threads(post),
             claim=review.active_claim(post),
             can_decide=ops.can_review(post, current_user) and post.state == PostState.IN_REVIEW,
             last_reviewed=review.last_reviewed_revision(post),

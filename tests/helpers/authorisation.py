@@ -17,7 +17,7 @@ from editorial.domain import checklist
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import ApiToken, JobStatus, Post, Role, User, db
-from editorial.operations import accounts, invitations, outbox, review, tokens
+from editorial.operations import accounts, comments, invitations, outbox, review, tokens
 from editorial.operations import posts as operations
 from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD, sample
@@ -119,7 +119,7 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
         if state == "approved":
             job.status = JobStatus.FAILED  # an approved post waits on its job: here, a failed one
         db.session.flush()
-        comment = review.add_comment(post, decider, "A question for the author.")
+        comment = comments.add_comment(post, decider, "A question for the author.")
         # A token to revoke: the author's (the route has no post; it is the same for everyone).
         spare_id = world.posts.get("author", {}).get("token_id", 0)
         spare = db.session.get(ApiToken, spare_id)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from editorial.domain.interchange import parse_post
 from editorial.models import Role, db
-from editorial.operations import accounts, invitations, outbox, posts, review, tokens
+from editorial.operations import accounts, comments, invitations, outbox, posts, review, tokens
 from tests.conftest import PASSWORD, sample
 
 # A token's last use is stamped by every API request, refused or not.
@@ -32,7 +32,7 @@ def world(app: Any) -> dict[str, Any]:
         target = make_user("target@example.com", Role.WRITER, name="Tess Target")
         post = posts.create_post(parse_post(sample() | {"title": SECRET_TITLE}), writer)
         posts.submit_for_review(post, writer)
-        comment = review.add_comment(post, admin, "A comment to resolve.")
+        comment = comments.add_comment(post, admin, "A comment to resolve.")
         other = posts.create_post(parse_post(sample("static-site-generators-2026")), writer)
         posts.submit_for_review(other, writer)
         review.approve(

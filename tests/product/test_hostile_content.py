@@ -25,7 +25,7 @@ import pytest
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
-from editorial.operations import accounts, outbox, posts, review
+from editorial.operations import accounts, comments, outbox, posts, review
 from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD, sample, sign_in
 
@@ -214,7 +214,7 @@ def hostile(live_app) -> dict[str, Any]:
         post = posts.create_post(parse_post(sample()), writer)
         posts.save_revision(post, parse_post(hostile_content()), writer, base_revision=1)
         posts.submit_for_review(post, writer)
-        review.add_comment(post, reviewer, "\n\n".join(PAYLOADS[:8]))
+        comments.add_comment(post, reviewer, "\n\n".join(PAYLOADS[:8]))
         db.session.commit()
         return {"post_id": post.id, "slug": post.slug}
 
