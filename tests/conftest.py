@@ -10,10 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
-import shutil
 import socket
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +21,6 @@ import pytest
 import redis
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from werkzeug.serving import make_server
 
 from editorial import create_app
 from editorial.domain import passwords as security
@@ -257,117 +253,6 @@ def redis_url() -> str:
     if problem := _reachable(REDIS_URL, 6379):
         need_service("Redis", f"{REDIS_URL}: {problem}")
     return REDIS_URL
-
-
-# --- a real browser: headless Debian Chromium driven by Playwright (never a downloaded one) ---
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        need_service("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=FLAGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def live_app(make_app: Callable[..., Any]) -> Any:
-    """The app the browser talks to: CSRF on, as in production."""
-    return make_app(EDITOR_AUTOSAVE_MS=400)
-
-
-@pytest.fixture
-def live_server(live_app: Any) -> Iterator[str]:
-    """``live_app`` served from a thread on a free port; its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
-def expected_console_errors() -> list[str]:
-    """Patterns of console errors a test provokes on purpose (a 409 it asks for, say)."""
-    return []
-
-
-@pytest.fixture
-def page(browser: Any, live_server: str, expected_console_errors: list[str]) -> Iterator[Any]:
-    """A fresh browser tab on the live server; a JavaScript error, or any error logged to the
-    console that the test did not expect, fails the test."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(f"console: {message.text} ({message.location})")
-            if message.type == "error"
-            else None
-        ),
-    )
-    yield page
-    context.close()
-    unexpected = [e for e in errors if not any(re.search(p, e) for p in expected_console_errors)]
-    assert not unexpected, f"JavaScript or console errors on the page: {unexpected}"
-
-
-@pytest.fixture
-def writer(live_app: Any) -> str:
-    """A writer account on the live app; its e-mail."""
-    with live_app.app_context():
-        accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
-        db.session.commit()
-    return "writer@example.com"
-
-
-class Shots:
-    """Numbered screenshots of one test, under test-results/screenshots/<test name>/."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.count = 0
-
-    def __call__(self, page: Any, step: str) -> None:
-        self.count += 1
-        page.screenshot(path=str(self.directory / f"{self.count:02d}-{step}.png"), full_page=True)
-
-
-@pytest.fixture
-def shots(request: pytest.FixtureRequest) -> Shots:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    directory = Path(__file__).resolve().parent.parent / "test-results" / "screenshots" / name
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    return Shots(directory)
-
-
-def sign_in(page: Any, email: str) -> None:
-    """Sign in through the sign-in form in the browser tab ``page``."""
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
 
 
 # --- the publisher's real processes (helpers/publisher_processes.py) ---------------------------

@@ -16,7 +16,8 @@ from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Post, User, db
 from editorial.operations import posts
-from tests.conftest import sample, sign_in
+from tests.conftest import sample
+from tests.helpers.browser import playwright_expect, sign_in
 
 VERDICT = "It earns this place because it is quick to learn, well documented and dependable."
 
@@ -80,7 +81,7 @@ def test_writer_drafts_fixes_a_finding_and_submits(page: Any, writer: str, live_
     # A third entry, added from the keyboard: the new row's name field takes the focus.
     page.get_by_role("button", name="Add an entry").focus()
     page.keyboard.press("Enter")
-    expect = _expect()
+    expect = playwright_expect()
     expect(page.locator("#entries-2-name")).to_be_focused()
     # The criteria declared above show up in the new entry too.
     expect(page.locator("#entries-2").get_by_label("Note on “Ecosystem”")).to_be_visible()
@@ -143,12 +144,6 @@ def test_writer_drafts_fixes_a_finding_and_submits(page: Any, writer: str, live_
         ]
 
 
-def _expect() -> Any:
-    from playwright.sync_api import expect
-
-    return expect
-
-
 @pytest.fixture
 def draft(live_app: Any, writer: str) -> int:
     with live_app.app_context():
@@ -161,7 +156,7 @@ def draft(live_app: Any, writer: str) -> int:
 def test_two_tabs_never_overwrite_each_other_silently(
     page: Any, writer: str, draft: int, live_app: Any
 ) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     sign_in(page, writer)
     other = page.context.new_page()
     page.goto(f"/posts/{draft}/edit")
@@ -218,7 +213,7 @@ def test_a_click_while_an_autosave_is_on_its_way_saves_once_after_it(
     """The writer blanks a note and double-clicks at once: the autosave is on its way, and the
     findings that come back meanwhile swap Submit for a disabled one. One save follows the
     autosave; a submit is refused aloud."""
-    expect = _expect()
+    expect = playwright_expect()
     sign_in(page, writer)
     page.goto(f"/posts/{draft}/edit")
     saves = saves_of(page)
@@ -252,7 +247,7 @@ def test_a_click_while_an_autosave_is_on_its_way_saves_once_after_it(
 def test_a_click_before_the_autosave_timer_fires_saves_once_and_no_autosave_follows(
     page: Any, writer: str, draft: int, live_app: Any
 ) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     sign_in(page, writer)
     page.goto(f"/posts/{draft}/edit")
     saves = saves_of(page)
@@ -282,7 +277,7 @@ def test_a_click_before_the_autosave_timer_fires_saves_once_and_no_autosave_foll
 def test_submit_while_errors_are_listed_saves_and_says_what_blocks_it(
     page: Any, writer: str, draft: int, live_app: Any
 ) -> None:
-    expect = _expect()
+    expect = playwright_expect()
     sign_in(page, writer)
     page.goto(f"/posts/{draft}/edit")
     saves = saves_of(page)

@@ -27,7 +27,8 @@ from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
 from editorial.operations import accounts, comments, outbox, posts, review
 from editorial.tasks import publishing as publisher
-from tests.conftest import PASSWORD, sample, sign_in
+from tests.conftest import PASSWORD, sample
+from tests.helpers.browser import sign_in
 
 # Markdown and HTML that tries to run script, leave its element, or smuggle an address in.
 PAYLOADS = [

@@ -12,15 +12,10 @@ from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Comment, Post, Role, User, db
 from editorial.operations import accounts, posts
-from tests.conftest import PASSWORD, sample, sign_in
+from tests.conftest import PASSWORD, sample
+from tests.helpers.browser import playwright_expect, sign_in
 
 REVIEWER = "rhea@example.com"
-
-
-def _expect() -> Any:
-    from playwright.sync_api import expect
-
-    return expect
 
 
 @pytest.fixture
@@ -43,7 +38,7 @@ def _post(live_app: Any, post_id: int) -> tuple[PostState, int | None]:
 
 
 def test_reviewer_claims_ticks_every_box_and_approves(page, in_review, live_app):
-    expect = _expect()
+    expect = playwright_expect()
     sign_in(page, REVIEWER)
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="The best Python web frameworks in 2026, ranked").click()
@@ -68,7 +63,7 @@ def test_reviewer_claims_ticks_every_box_and_approves(page, in_review, live_app)
 def test_reviewer_comments_on_an_entry_and_the_writer_answers_in_the_editor(
     page, in_review, live_app, writer
 ):
-    expect = _expect()
+    expect = playwright_expect()
     note = "Name Quart in the note on when to pick something else than Flask."
     sign_in(page, REVIEWER)
     page.goto(f"/review/{in_review}")

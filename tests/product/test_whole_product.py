@@ -17,7 +17,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from tests.conftest import sign_in
+from tests.helpers.browser import playwright_expect, sign_in
 from tests.helpers.publisher import assert_site_whole
 from tests.helpers.publisher_processes import TIMEOUT, Desk
 
@@ -29,12 +29,6 @@ SITE_URL = "https://example.org/site/"  # what desk_for gives the worker
 TITLE = "The best task runners in 2026, ranked"
 ENTRIES = ["Alpha", "Bravo", "Charlie"]
 VERDICT = "It earns this place because it is quick to learn, well documented and dependable."
-
-
-def _expect() -> Any:
-    from playwright.sync_api import expect
-
-    return expect
 
 
 @pytest.fixture
@@ -80,7 +74,7 @@ def _wait_published(desk: Desk) -> Path:
 def test_write_review_publish_and_read_the_feeds(page, desk, shots, expected_console_errors):
     # A feed opened in the tab is raw XML with no icon link: Chromium asks the host's root.
     expected_console_errors.append(r"status of 404 .*/favicon\.ico'")
-    expect = _expect()
+    expect = playwright_expect()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
 
