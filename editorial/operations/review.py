@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from editorial.domain import checklist
-from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
+from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, Refusal
 from editorial.domain.workflow import Action, PostState
 from editorial.models import (
     AuditEvent,
@@ -248,6 +248,42 @@ def approve_signed_off(post: Post, reviewer: User) -> None:
             "Open its review page."
         )
     _approve(post, reviewer, {i.key for i in items}, "", revision.number)
+
+
+@dataclass
+class Outcome:
+    """What a bulk action did: the posts it changed, and the refused ones with the reason."""
+
+    done: list[Post]
+    refused: list[tuple[Post, Refusal]]
+
+
+BULK_ACTIONS = ("claim", "release", "approve")
+
+
+def act_on_many(action: str, post_ids: Sequence[int], reviewer: User, minutes: int) -> Outcome:
+    """Claim, release or approve (what was signed off) several posts, each through the same
+    verb as one post, each in its own savepoint: a refusal undoes that post only."""
+    if action not in BULK_ACTIONS:
+        raise InvalidInput.single("action", f"Choose one of: {', '.join(BULK_ACTIONS)}.")
+    outcome = Outcome([], [])
+    for post_id in post_ids:
+        post = db.session.get(Post, post_id)
+        if post is None or not posts.can_view(post, reviewer):
+            continue
+        try:
+            with db.session.begin_nested():
+                if action == "claim":
+                    claim(post, reviewer, minutes)
+                elif action == "release":
+                    release(post, reviewer)
+                else:
+                    approve_signed_off(post, reviewer)
+        except Refusal as refusal:  # the savepoint is rolled back; the others go on
+            outcome.refused.append((post, refusal))
+        else:
+            outcome.done.append(post)
+    return outcome
 
 
 def _approve(

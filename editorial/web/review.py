@@ -188,28 +188,14 @@ def decide(post_id: int) -> Any:
 def bulk() -> Any:
     """Claim, release or approve several posts at once; each goes through the same checks."""
     action = request.form.get("action", "")
-    if action not in ("claim", "release", "approve"):
+    if action not in review.BULK_ACTIONS:
         abort(400)
-    done, refused = [], []
-    for post_id in request.form.getlist("post", type=db_id):
-        post = db.session.get(Post, post_id)
-        if post is None or not ops.can_view(post, current_user):
-            continue
-        try:
-            with db.session.begin_nested():
-                if action == "claim":
-                    review.claim(post, current_user, current_app.config["REVIEW_CLAIM_MINUTES"])
-                elif action == "release":
-                    review.release(post, current_user)
-                else:
-                    # Approving in bulk approves what was signed off, item by item, on each
-                    # post's review page for its current revision; anything else needs a look.
-                    review.approve_signed_off(post, current_user)
-        except Refusal as refusal:  # the savepoint is rolled back; the others go on
-            refused.append(f"“{post.title}”: {refusal.message}")
-        else:
-            done.append(f"“{post.title}”")
-    db.session.commit()
+    ids = request.form.getlist("post", type=db_id)
+    minutes = current_app.config["REVIEW_CLAIM_MINUTES"]
+    with attempt(url_for("review.queue")):
+        outcome = review.act_on_many(action, ids, current_user, minutes)
+    done = [f"“{post.title}”" for post in outcome.done]
+    refused = [f"“{post.title}”: {refusal.message}" for post, refusal in outcome.refused]
     verb = {"claim": "Claimed", "release": "Released", "approve": "Approved"}[action]
     if done:
         flash(f"{verb}: {', '.join(done)}.", "success")
