@@ -235,7 +235,7 @@ def decide(post_id: int) -> Any:
 
     notes = [(note.entry, note.comment) for note in decision.entry_comments]
 
-    def run() -> None:
+    def run() -> Any:
         if decision.decision == "approve":
             if not decision.checklist_confirmed:
                 raise InvalidInput.single(
@@ -249,9 +249,12 @@ def decide(post_id: int) -> Any:
             review.request_changes(
                 post, reviewer, set(), decision.comment, decision.revision, entry_comments=notes
             )
+        # The answer says what the decision left, read before the commit: once it commits, a
+        # worker may publish at once, and the reviewer would read "published" or "approved"
+        # by chance (the publication status endpoint follows the rest).
+        return _out(post)
 
-    _answer(run)
-    return _out(post)
+    return _answer(run)
 
 
 @bp.get("/posts/<int:post_id>/publication")
