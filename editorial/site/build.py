@@ -149,7 +149,6 @@ def write_indexes(changes: Changes) -> None:
     for seq in sorted(changes.seqs):
         write_sitemap_chunk((seq - 1) // feeds.SITEMAP_CHUNK + 1)
     write_sitemap_index()
-    write_static()
 
 
 def write_sitemap_chunk(number: int) -> None:
@@ -188,6 +187,7 @@ def write_changes(post: Post, changes: Changes) -> None:
     """Write what a job changed: a new page before anything links to it, and a retracted
     post out of every list before its page becomes the notice. The caller holds the site lock."""
     with _tidying():
+        write_static()  # first: a page never goes up before the style sheets it links to
         if post.published_revision_id is not None:
             write_post(post)
             write_indexes(changes)

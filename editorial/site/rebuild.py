@@ -77,6 +77,7 @@ def _build_everything(progress: Callable[[int], None]) -> None:
         sa.select(PostTag.slug, sa.func.min(PostTag.name)).group_by(PostTag.slug)
     ).all()
     build.write_indexes(build.Changes(tags={slug: name for slug, name in tags}))
+    build.write_static()
     chunk, site_url = feeds.SITEMAP_CHUNK, pages.site_url()
     for number in range(1, -(-pages.last_seq() // chunk) + 1):
         seqs = range((number - 1) * chunk + 1, number * chunk + 1)
