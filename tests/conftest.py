@@ -21,12 +21,15 @@ import pytest
 import redis
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from flask import g
 
 from editorial import create_app
+from editorial.config import broker_settings
 from editorial.domain import passwords as security
 from editorial.domain.interchange import parse_post
 from editorial.models import Role, User, db
 from editorial.operations import accounts, posts
+from editorial.tasks import publishing as publisher
 
 SAMPLES = Path(__file__).resolve().parent.parent / "editorial" / "samples"
 POSTGRES_URL = os.environ.get(
@@ -35,6 +38,16 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PASSWORD = "correct horse battery staple"
+SITE_URL = "https://example.org/site/"  # the publisher tests' site (``app``, ``desk_for``)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "csrf: the app fixture has CSRF on, as in production")
+    config.addinivalue_line(
+        "markers",
+        "publisher: the app fixture publishes to the site fixture's folder, at SITE_URL, "
+        "through a private embedded queue",
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -163,12 +176,42 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Any]) -> Iterator[Any]:
-    """An app with CSRF off, inside an app context."""
-    application = make_app(WTF_CSRF_ENABLED=False)
+def site(tmp_path: Path) -> Path:
+    """The folder the publisher's app writes the public site to."""
+    return tmp_path / "site"
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, make_app: Callable[..., Any], site: Path, tmp_path: Path
+) -> Iterator[Any]:
+    """An app inside an app context, with CSRF off; as the test's module is marked:
+
+    - ``csrf``: CSRF on, as in production;
+    - ``publisher``: the site written to ``site``, at SITE_URL, and jobs sent to a private
+      embedded queue (under ``tmp_path / "broker-instance"``).
+    """
+    if request.node.get_closest_marker("csrf"):
+        application = make_app()
+        # The test holds an app context for its database work, and the test client reuses it
+        # for each request: start every request with an empty ``g``, as a server would, so that
+        # the signed-in user and the CSRF token of one client never leak into another's request.
+        application.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    elif request.node.get_closest_marker("publisher"):
+        broker = broker_settings(None, tmp_path / "broker-instance")
+        application = make_app(
+            WTF_CSRF_ENABLED=False, SITE_DIR=str(site), SITE_URL=SITE_URL, CELERY=broker
+        )
+    else:
+        application = make_app(WTF_CSRF_ENABLED=False)
     with application.app_context():
         yield application
         db.session.rollback()
+
+
+def _fresh_g() -> None:
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture
@@ -219,6 +262,44 @@ def create_post(app: Any) -> Callable[..., Any]:
     return factory
 
 
+@pytest.fixture
+def writer(create_user: Callable[..., User]) -> User:
+    return create_user("writer@example.com", name="Wren Writer")
+
+
+@pytest.fixture
+def reviewer(create_user: Callable[..., User]) -> User:
+    return create_user("rev@example.com", Role.REVIEWER)
+
+
+@pytest.fixture
+def post(writer: User, create_post: Callable[..., Any]) -> Any:
+    """A complete draft (no findings) of the Python web frameworks sample, revision 1."""
+    return create_post(writer)
+
+
+@pytest.fixture
+def publish(create_post: Callable[..., Any], writer: User, reviewer: User) -> Callable[..., Any]:
+    """Create post number ``n``, approve it and run its job; the post."""
+    from tests.helpers.publisher import approve, content  # it imports this module: not at the top
+
+    def factory(n: int = 1, now: Any = None, **changes: Any) -> Any:
+        post = create_post(writer, content(n, **changes))
+        job = approve(post, reviewer)
+        assert publisher.run(job.id, now=now)
+        return post
+
+    return factory
+
+
+@pytest.fixture
+def people(app: Any) -> dict[str, User]:
+    """The review desk's people (PEOPLE in tests/helpers/review.py), by key: ``people["rhea"]``."""
+    from tests.helpers.review import add_people  # it imports this module: not at the top
+
+    return add_people()
+
+
 class AuthActions:
     def __init__(self, client: Any):
         self.client = client
@@ -235,6 +316,33 @@ class AuthActions:
 @pytest.fixture
 def auth(client: Any) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def served_site(tmp_path: Path) -> Path:
+    """A one-page site for the desk to serve at /site/."""
+    site = tmp_path / "served-site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>Site</title>")
+    return site
+
+
+@pytest.fixture
+def web(make_app: Callable[..., Any], served_site: Path) -> Any:
+    """CSRF off, and no app context held open: each request gets its own, as in production.
+    The desk serves a one-page site at /site/.
+
+    (The ``app`` fixture keeps one pushed, which the test client's requests then share, and
+    with it ``flask.g``: Flask-Login's cached user and Flask-WTF's CSRF token would leak from
+    one request or client to the next and hide sign-outs.)
+    """
+    return make_app(WTF_CSRF_ENABLED=False, SITE_DIR=str(served_site))
+
+
+@pytest.fixture
+def csrf_app(make_app: Callable[..., Any], served_site: Path) -> Any:
+    """CSRF on, as in production; otherwise as ``web``."""
+    return make_app(SITE_DIR=str(served_site))
 
 
 @pytest.fixture

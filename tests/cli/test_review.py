@@ -3,20 +3,17 @@ whole checklist ticked in the desk, and only the revision named."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from editorial.domain import checklist
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
-from editorial.models import Post, Role, User, db
+from editorial.models import Post, Role, db
 from editorial.operations import accounts, posts, review
 from editorial.operations import posts as operations
 from tests.conftest import sample
 from tests.helpers.cli import invoke
 from tests.helpers.review import (
-    add_people,
     decisions,
     fresh,
     keys,
@@ -91,11 +88,6 @@ def test_request_changes_from_the_command_line(
 
 
 # ---- with the review desk's people -----------------------------------------------------------
-
-
-@pytest.fixture
-def people(app: Any) -> dict[str, User]:
-    return add_people()
 
 
 def test_the_command_line_keeps_the_four_eyes_rule(app, people):

@@ -1,37 +1,16 @@
-"""The desk through the test client: an app with CSRF on, reading a page's form as a browser
-would submit it, signing in, and pressing the editor's buttons."""
+"""The desk through the test client: reading a page's form as a browser would submit it,
+signing in, and pressing the editor's buttons."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
-
-from flask import g
 
 from editorial.domain.interchange import parse_post
 from editorial.models import Post, WorkingCopy, db
 from tests.conftest import PASSWORD
-
-
-def csrf_on_app(make_app: Any) -> Iterator[Any]:
-    """A CSRF-on app (as in production), inside an app context; for an ``app`` fixture."""
-    application = make_app()
-    # The test holds an app context for its database work, and the test client reuses it for
-    # each request: start every request with an empty ``g``, as a server would, so that the
-    # signed-in user and the CSRF token of one client never leak into another's request.
-    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
-    with application.app_context():
-        yield application
-        db.session.rollback()
-
-
-def _fresh_g() -> None:
-    for name in list(vars(g)):
-        delattr(g, name)
-
 
 # --- a browser, in a few lines ----------------------------------------------------------------
 

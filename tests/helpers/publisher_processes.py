@@ -31,12 +31,11 @@ from editorial.config import broker_settings
 from editorial.domain.interchange import parse_post
 from editorial.models import Role, db, utcnow
 from editorial.operations import accounts, outbox, posts
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SITE_URL
 from tests.helpers.publisher import content
 
 ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout
 TIMEOUT = 30.0
-SITE_URL = "https://example.org/site/"
 
 # `celery` itself, after making the site's writer stop for good in the middle of the first
 # file whose path contains STALL_WRITE: the temporary file exists, part-written, when

@@ -21,39 +21,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from editorial.config import broker_settings
-from editorial.models import AuditEvent, JobStatus, Publication, PublishJob, Role, db, utcnow
+from editorial.models import AuditEvent, JobStatus, Publication, PublishJob, db, utcnow
 from editorial.operations import outbox, publishing
 from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD
 from tests.helpers.publisher import approve, content, mark_running
 
+# The app writes the site to ``site``, at SITE_URL, and sends jobs to a private queue.
+pytestmark = pytest.mark.publisher
+
 SECOND = timedelta(seconds=1)
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    return tmp_path / "site"
-
-
-@pytest.fixture
-def app(make_app, site, tmp_path):
-    """CSRF off, the site in a temporary folder, and jobs sent to a private embedded queue."""
-    broker = broker_settings(None, tmp_path / "broker-instance")
-    application = make_app(WTF_CSRF_ENABLED=False, SITE_DIR=str(site), CELERY=broker)
-    with application.app_context():
-        yield application
-        db.session.rollback()
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", Role.WRITER)
-
-
-@pytest.fixture
-def reviewer(create_user):
-    return create_user("rev@example.com", Role.REVIEWER)
 
 
 @pytest.fixture

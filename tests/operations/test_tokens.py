@@ -13,11 +13,6 @@ from editorial.models import ApiToken, AuditEvent, Role, db
 from editorial.operations import accounts, tokens
 
 
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", Role.WRITER)
-
-
 def test_a_token_is_stored_only_as_its_hash_and_finds_its_user(app, writer):
     row, token = tokens.create_token(writer, "  drafting   agent ")
     db.session.commit()

@@ -19,16 +19,6 @@ from editorial.operations.working_copy import (
 )
 
 
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", name="Wren Writer")
-
-
-@pytest.fixture
-def post(writer, create_post):
-    return create_post(writer)
-
-
 def fields(summary: str) -> list[list[str]]:
     return [["title", "A title"], ["summary", summary], ["intro", "Line one\r\nline two"]]
 

@@ -49,15 +49,6 @@ ACTIONS = ["save", "approve", "claim"]
 DEEP = ["[" * 1_000 + "]" * 1_000, '{"a":' * 100_000 + "1" + "}" * 100_000]
 
 
-@pytest.fixture
-def web(make_app, tmp_path, monkeypatch):
-    """CSRF off (the sweep is about what comes after it); no app context held open."""
-    site = tmp_path / "served-site"
-    site.mkdir()
-    (site / "index.html").write_text("<!doctype html><title>Site</title>")
-    return make_app(WTF_CSRF_ENABLED=False, SITE_DIR=str(site))
-
-
 def _client(app: Any, email: str) -> Any:
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": PASSWORD})

@@ -130,21 +130,6 @@ FORM = {
 }
 
 
-@pytest.fixture
-def csrf_app(make_app, tmp_path):
-    """CSRF on, as in production; no app context held open."""
-    site = tmp_path / "served-site"
-    site.mkdir()
-    (site / "index.html").write_text("<!doctype html><title>Site</title>")
-    return make_app(SITE_DIR=str(site))
-
-
-@pytest.fixture
-def web(make_app):
-    """CSRF off; no app context held open."""
-    return make_app(WTF_CSRF_ENABLED=False)
-
-
 def _unsafe_rules(app: Any) -> list[tuple[str, Any]]:
     found = [
         (method, rule)

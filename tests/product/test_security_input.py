@@ -25,22 +25,6 @@ from tests.helpers.accounts import sign_in_with_csrf
 from tests.helpers.desk import error_next_to, form_fields
 from tests.helpers.sweep import changed_tables, make_user, snapshot
 
-
-@pytest.fixture
-def csrf_app(make_app, tmp_path):
-    """CSRF on, as in production; no app context held open."""
-    site = tmp_path / "served-site"
-    site.mkdir()
-    (site / "index.html").write_text("<!doctype html><title>Site</title>")
-    return make_app(SITE_DIR=str(site))
-
-
-@pytest.fixture
-def web(make_app):
-    """CSRF off; no app context held open."""
-    return make_app(WTF_CSRF_ENABLED=False)
-
-
 # ---- 1. mass assignment -----------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import feedparser
 import pytest
 
+from tests.conftest import SITE_URL  # what desk_for gives the worker
 from tests.helpers.browser import playwright_expect, sign_in
 from tests.helpers.publisher import assert_site_whole
 from tests.helpers.publisher_processes import TIMEOUT, Desk
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.slow
 
 # The desk, its real worker processes and the run's own Redis queue, as the publisher tests use.
 
-SITE_URL = "https://example.org/site/"  # what desk_for gives the worker
 TITLE = "The best task runners in 2026, ranked"
 ENTRIES = ["Alpha", "Bravo", "Charlie"]
 VERDICT = "It earns this place because it is quick to learn, well documented and dependable."

@@ -12,29 +12,6 @@ from editorial.operations import accounts
 from tests.conftest import PASSWORD
 from tests.helpers.accounts import NEW_PASSWORD, add_user, csrf_of, sign_in_as, sign_in_with_csrf
 
-
-@pytest.fixture
-def web(make_app):
-    """CSRF off, and no app context held open: each request gets its own, as in production.
-
-    (The ``app`` fixture keeps one pushed, which the test client's requests then share, and
-    with it ``flask.g``: Flask-Login's cached user and Flask-WTF's CSRF token would leak from
-    one request or client to the next and hide sign-outs.)
-    """
-    return make_app(WTF_CSRF_ENABLED=False)
-
-
-@pytest.fixture
-def csrf_app(make_app):
-    """CSRF on, as in production, and no app context held open (see ``web``)."""
-    return make_app()
-
-
-@pytest.fixture
-def csrf_client(csrf_app):
-    return csrf_app.test_client()
-
-
 # ---- password rules ----------------------------------------------------------------------------
 
 

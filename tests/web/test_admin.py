@@ -49,17 +49,6 @@ WHO = {
 }
 
 
-@pytest.fixture
-def web(make_app):
-    """CSRF off, and no app context held open: each request gets its own, as in production.
-
-    (The ``app`` fixture keeps one pushed, which the test client's requests then share, and
-    with it ``flask.g``: Flask-Login's cached user and Flask-WTF's CSRF token would leak from
-    one request or client to the next and hide sign-outs.)
-    """
-    return make_app(WTF_CSRF_ENABLED=False)
-
-
 def _as(app, client, who):
     """Sign ``client`` in as ``who`` (a key of WHO); make a target account to act on."""
     with app.app_context():

@@ -33,18 +33,6 @@ def _link_token(page):
 # ---- first run ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def csrf_app(make_app):
-    """CSRF on, as in production, and no app context held open (see ``web`` in
-    tests/web/test_admin.py)."""
-    return make_app()
-
-
-@pytest.fixture
-def csrf_client(csrf_app):
-    return csrf_app.test_client()
-
-
 def test_with_no_accounts_sign_in_leads_to_setup(client):
     response = client.get("/login")
     assert response.status_code == 302

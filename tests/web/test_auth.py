@@ -11,18 +11,6 @@ from editorial.operations import accounts
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture
-def csrf_app(make_app):
-    application = make_app()  # CSRF on, as in production
-    with application.app_context():
-        yield application
-
-
-@pytest.fixture
-def csrf_client(csrf_app):
-    return csrf_app.test_client()
-
-
 def _token(client, path="/login"):
     page = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -41,7 +29,8 @@ def test_desk_needs_a_signed_in_user(client):
 
 
 def test_sign_in_and_out_with_csrf(csrf_app, csrf_client):
-    _writer()
+    with csrf_app.app_context():
+        _writer()
     token = _token(csrf_client)
     response = csrf_client.post(
         "/login", data={"email": "Writer@Example.com", "password": PASSWORD, "csrf_token": token}
@@ -55,7 +44,8 @@ def test_sign_in_and_out_with_csrf(csrf_app, csrf_client):
 
 
 def test_sign_in_without_csrf_token_is_refused(csrf_app, csrf_client):
-    _writer()
+    with csrf_app.app_context():
+        _writer()
     response = csrf_client.post(
         "/login", data={"email": "writer@example.com", "password": PASSWORD}
     )
@@ -65,7 +55,8 @@ def test_sign_in_without_csrf_token_is_refused(csrf_app, csrf_client):
 
 
 def test_sign_out_without_csrf_token_does_nothing(csrf_app, csrf_client):
-    _writer()
+    with csrf_app.app_context():
+        _writer()
     csrf_client.post(
         "/login",
         data={

@@ -4,15 +4,11 @@ the post comes back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import pytest
 import sqlalchemy as sa
 
 from editorial.domain.workflow import PostState
 from editorial.models import Comment, db
-from tests.helpers.desk import csrf_on_app
 from tests.helpers.review import (
     boxes,
     decide,
@@ -27,11 +23,7 @@ from tests.helpers.review import (
     submitted,
 )
 
-
-@pytest.fixture
-def app(make_app: Callable[..., Any]) -> Iterator[Any]:
-    """CSRF on, as in production."""
-    yield from csrf_on_app(make_app)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 # --- requesting changes, and comments -----------------------------------------------------------

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from editorial.models import Role, db
 from editorial.operations import posts
 from tests.conftest import sample
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com")
 
 
 def _page(client, query=""):

@@ -21,7 +21,6 @@ from tests.conftest import sample
 from tests.helpers.desk import (
     autosave_form,
     column,
-    csrf_on_app,
     csrf_token,
     edit_url,
     element,
@@ -37,37 +36,14 @@ from tests.helpers.desk import (
     working_copy_of,
 )
 
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
+
 SAMPLE_NAMES = [
     "python-web-frameworks-2026",
     "static-site-generators-2026",
     "password-managers-2026",
     "note-taking-apps-2026",
 ]
-
-
-@pytest.fixture
-def app(make_app):
-    yield from csrf_on_app(make_app)
-
-
-# --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", name="Wren Writer")
-
-
-@pytest.fixture
-def post(writer, create_post):
-    """A complete draft (no findings) of the Python web frameworks sample, revision 1."""
-    return create_post(writer)
-
-
-@pytest.fixture
-def browser(client, writer):
-    """The test client, signed in as the writer."""
-    return login(client)
 
 
 # --- the desk and a new post ------------------------------------------------------------------

@@ -13,11 +13,9 @@ import sqlalchemy as sa
 from editorial.models import Post, db
 from tests.helpers.desk import (
     autosave_form,
-    csrf_on_app,
     edit_url,
     form_fields,
     fresh,
-    login,
     open_editor,
     press,
     rerendered,
@@ -25,30 +23,7 @@ from tests.helpers.desk import (
     working_copy_of,
 )
 
-
-@pytest.fixture
-def app(make_app):
-    yield from csrf_on_app(make_app)
-
-
-# --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", name="Wren Writer")
-
-
-@pytest.fixture
-def post(writer, create_post):
-    """A complete draft (no findings) of the Python web frameworks sample, revision 1."""
-    return create_post(writer)
-
-
-@pytest.fixture
-def browser(client, writer):
-    """The test client, signed in as the writer."""
-    return login(client)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 # --- autosave ---------------------------------------------------------------------------------

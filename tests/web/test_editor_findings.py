@@ -8,32 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.desk import csrf_on_app, element, login, open_editor, revision_numbers
+from tests.helpers.desk import element, open_editor, revision_numbers
 
-
-@pytest.fixture
-def app(make_app):
-    yield from csrf_on_app(make_app)
-
-
-# --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", name="Wren Writer")
-
-
-@pytest.fixture
-def post(writer, create_post):
-    """A complete draft (no findings) of the Python web frameworks sample, revision 1."""
-    return create_post(writer)
-
-
-@pytest.fixture
-def browser(client, writer):
-    """The test client, signed in as the writer."""
-    return login(client)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 # --- live findings ----------------------------------------------------------------------------

@@ -16,12 +16,10 @@ from editorial.models import Post
 from tests.conftest import sample
 from tests.helpers.desk import (
     column,
-    csrf_on_app,
     edit_url,
     element,
     form_fields,
     fresh,
-    login,
     open_editor,
     press,
     rerendered,
@@ -29,30 +27,7 @@ from tests.helpers.desk import (
     stored,
 )
 
-
-@pytest.fixture
-def app(make_app):
-    yield from csrf_on_app(make_app)
-
-
-# --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", name="Wren Writer")
-
-
-@pytest.fixture
-def post(writer, create_post):
-    """A complete draft (no findings) of the Python web frameworks sample, revision 1."""
-    return create_post(writer)
-
-
-@pytest.fixture
-def browser(client, writer):
-    """The test client, signed in as the writer."""
-    return login(client)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 # --- rows without JavaScript ------------------------------------------------------------------

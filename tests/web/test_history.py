@@ -11,11 +11,9 @@ from editorial.models import Post
 from tests.conftest import sample
 from tests.helpers.desk import (
     autosave_form,
-    csrf_on_app,
     edit_url,
     form_fields,
     fresh,
-    login,
     open_editor,
     press,
     rerendered,
@@ -23,25 +21,7 @@ from tests.helpers.desk import (
     working_copy_of,
 )
 
-
-@pytest.fixture
-def app(make_app):
-    yield from csrf_on_app(make_app)
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", name="Wren Writer")
-
-
-@pytest.fixture
-def post(writer, create_post):
-    return create_post(writer)
-
-
-@pytest.fixture
-def browser(client, writer):
-    return login(client)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 def history_url(post: Post) -> str:

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
-from tests.helpers.desk import csrf_on_app
 from tests.helpers.review import (
     decide,
     longer_flask_verdict,
@@ -20,11 +17,7 @@ from tests.helpers.review import (
     text,
 )
 
-
-@pytest.fixture
-def app(make_app: Callable[..., Any]) -> Iterator[Any]:
-    """CSRF on, as in production."""
-    yield from csrf_on_app(make_app)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 # --- the audit log and notifications ------------------------------------------------------------

@@ -4,60 +4,18 @@ who may retract a live post, and the site as the desk serves it at /site/."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from editorial.config import broker_settings
 from editorial.models import JobStatus, PublishJob, Role, db, utcnow
 from editorial.operations import outbox, publishing
 from editorial.tasks import publishing as publisher
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SITE_URL
 from tests.helpers.publisher import approve, content, mark_running
 
-SITE_URL = "https://example.org/site/"
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    return tmp_path / "site"
-
-
-@pytest.fixture
-def app(make_app, site, tmp_path):
-    """CSRF off, the site in a temporary folder, and jobs sent to a private embedded queue."""
-    broker = broker_settings(None, tmp_path / "broker-instance")
-    application = make_app(
-        WTF_CSRF_ENABLED=False, SITE_DIR=str(site), SITE_URL=SITE_URL, CELERY=broker
-    )
-    with application.app_context():
-        yield application
-        db.session.rollback()
-
-
-@pytest.fixture
-def writer(create_user):
-    return create_user("writer@example.com", Role.WRITER)
-
-
-@pytest.fixture
-def reviewer(create_user):
-    return create_user("rev@example.com", Role.REVIEWER)
-
-
-@pytest.fixture
-def publish(create_post, writer, reviewer):
-    """Create post number ``n``, approve it and run its job; the post."""
-
-    def factory(n: int = 1, now=None, **changes):
-        post = create_post(writer, content(n, **changes))
-        job = approve(post, reviewer)
-        assert publisher.run(job.id, now=now)
-        return post
-
-    return factory
-
+# The app writes the site to ``site``, at SITE_URL, and sends jobs to a private queue.
+pytestmark = pytest.mark.publisher
 
 # --- the publishing status and retries --------------------------------------------------------
 

@@ -1,12 +1,11 @@
 """Deciding on the review page through the test client, with real CSRF on: who may decide
-what, approving, and two reviewers deciding at the same moment. (The ``people`` and ``desk``
-fixtures are in tests/web/conftest.py, the helpers in tests/helpers/review.py.)"""
+what, approving, and two reviewers deciding at the same moment. (The ``people`` fixture is
+in tests/conftest.py, ``desk`` in tests/web/conftest.py, the helpers in tests/helpers/review.py.)"""
 
 from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,6 @@ from editorial.models import Post, Signoff, User, db
 from editorial.operations import posts, review
 from editorial.operations.outbox import latest_job
 from editorial.tasks import publishing as publisher
-from tests.helpers.desk import csrf_on_app
 from tests.helpers.review import (
     FRAMEWORKS,
     GENERATORS,
@@ -38,11 +36,7 @@ from tests.helpers.review import (
     submitted,
 )
 
-
-@pytest.fixture
-def app(make_app: Callable[..., Any]) -> Iterator[Any]:
-    """CSRF on, as in production."""
-    yield from csrf_on_app(make_app)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 # --- who may decide what ------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +15,6 @@ from editorial.operations import outbox, posts, review
 from editorial.operations.outbox import latest_job
 from editorial.tasks import mail
 from editorial.tasks import publishing as publisher
-from tests.helpers.desk import csrf_on_app
 from tests.helpers.review import (
     FRAMEWORKS,
     GENERATORS,
@@ -37,11 +35,7 @@ from tests.helpers.review import (
     submitted,
 )
 
-
-@pytest.fixture
-def app(make_app: Callable[..., Any]) -> Iterator[Any]:
-    """CSRF on, as in production."""
-    yield from csrf_on_app(make_app)
+pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
 
 # --- claims -------------------------------------------------------------------------------------
