@@ -10,7 +10,6 @@ from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
 from editorial.operations import accounts, posts, review
-from editorial.operations import posts as operations
 from tests.conftest import sample
 from tests.helpers.cli import invoke
 from tests.helpers.review import (
@@ -30,8 +29,8 @@ def in_review(app, create_user):
     """A post in review by a writer who also reviews; another reviewer; the post's id."""
     author = create_user("ada@example.com", Role.WRITER, Role.REVIEWER)
     create_user("rob@example.com", Role.REVIEWER)
-    post = operations.create_post(parse_post(sample()), author)
-    operations.submit_for_review(post, author)
+    post = posts.create_post(parse_post(sample()), author)
+    posts.submit_for_review(post, author)
     db.session.commit()
     return post.id
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from editorial.domain.errors import Conflict, PermissionDenied
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import IllegalTransition
-from editorial.models import AuditEvent, Role, WorkingCopy, db
+from editorial.models import Role, WorkingCopy, db
 from editorial.operations import posts, review
 from editorial.operations.working_copy import (
     autosave,
@@ -17,27 +17,12 @@ from editorial.operations.working_copy import (
     discard_working_copy,
     working_copy,
 )
+from tests.helpers.desk import working_copy_of
+from tests.helpers.posts import audit_actions
 
 
 def fields(summary: str) -> list[list[str]]:
     return [["title", "A title"], ["summary", summary], ["intro", "Line one\r\nline two"]]
-
-
-def stored_copy(post) -> WorkingCopy | None:
-    db.session.expire_all()
-    # A saved or discarded copy leaves an empty row behind (its version goes on counting).
-    copy = db.session.get(WorkingCopy, post.id)
-    return copy if copy is not None and copy.form_data is not None else None
-
-
-def _actions(post) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(AuditEvent.action)
-            .where(AuditEvent.post_id == post.id)
-            .order_by(AuditEvent.id)
-        )
-    )
 
 
 def test_a_post_has_no_working_copy_until_autosaved(app, post):
@@ -51,7 +36,7 @@ def test_each_autosave_overwrites_the_copy_and_bumps_its_version(app, writer, po
 
     autosave(post, fields("Second, with “quotes” and ünïcode."), writer, 1, working_version=1)
     db.session.commit()
-    copy = stored_copy(post)
+    copy = working_copy_of(post)
     assert copy.version == 2
     assert copy.base_revision == 1
     assert copy.form_data == fields("Second, with “quotes” and ünïcode.")  # exactly as typed
@@ -70,7 +55,7 @@ def test_an_autosave_from_a_tab_that_missed_the_last_one_is_a_conflict(app, writ
         autosave(post, fields("Tab B."), writer, 1, working_version=1)
     db.session.rollback()
     assert info.value.current_revision == 1
-    copy = stored_copy(post)
+    copy = working_copy_of(post)
     assert (copy.version, copy.form_data) == (2, fields("Tab A again."))
 
 
@@ -84,7 +69,7 @@ def test_a_tab_that_saw_a_discarded_copy_cannot_overwrite_a_newer_one(app, write
     with pytest.raises(Conflict):
         autosave(post, fields("Tab A again."), writer, 1, working_version=1)
     db.session.rollback()
-    assert stored_copy(post).form_data == fields("Tab B, after the discard.")
+    assert working_copy_of(post).form_data == fields("Tab B, after the discard.")
 
 
 def test_check_working_version_passes_only_the_version_last_seen(app, writer, post):
@@ -104,11 +89,11 @@ def test_an_autosave_based_on_an_old_revision_is_a_conflict(app, writer, post):
         autosave(post, fields("Stale."), writer, base_revision=1, working_version=0)
     db.session.rollback()
     assert info.value.current_revision == 2
-    assert stored_copy(post) is None
+    assert working_copy_of(post) is None
 
     autosave(post, fields("Fresh."), writer, base_revision=2, working_version=0)
     db.session.commit()
-    assert stored_copy(post).base_revision == 2
+    assert working_copy_of(post).base_revision == 2
 
 
 def test_a_post_in_review_takes_no_autosave(app, writer, post):
@@ -117,7 +102,7 @@ def test_a_post_in_review_takes_no_autosave(app, writer, post):
     with pytest.raises(IllegalTransition, match="withdraw it from review first"):
         autosave(post, fields("In review."), writer, 1, working_version=0)
     db.session.rollback()
-    assert stored_copy(post) is None
+    assert working_copy_of(post) is None
 
 
 def test_a_post_sent_back_with_changes_requested_takes_autosaves(app, writer, post, create_user):
@@ -136,14 +121,14 @@ def test_only_the_author_autosaves_or_discards(app, writer, post, create_user, r
     with pytest.raises(PermissionDenied):
         autosave(post, fields("Not mine."), other, 1, working_version=0)
     db.session.rollback()
-    assert stored_copy(post) is None
+    assert working_copy_of(post) is None
 
     autosave(post, fields("Mine."), writer, 1, working_version=0)
     db.session.commit()
     with pytest.raises(PermissionDenied):
         discard_working_copy(post, other)
     db.session.rollback()
-    assert stored_copy(post).form_data == fields("Mine.")
+    assert working_copy_of(post).form_data == fields("Mine.")
 
 
 def test_discarding_drops_the_copy_and_is_recorded(app, writer, post):
@@ -151,12 +136,12 @@ def test_discarding_drops_the_copy_and_is_recorded(app, writer, post):
     db.session.commit()
     discard_working_copy(post, writer)
     db.session.commit()
-    assert stored_copy(post) is None
-    assert _actions(post)[-1] == "post.changes_discarded"
+    assert working_copy_of(post) is None
+    assert audit_actions(post)[-1] == "post.changes_discarded"
 
     # After a save the copy goes quietly: the revision itself is the record.
     autosave(post, fields("Saved."), writer, 1, working_version=0)
     discard_working_copy(post, writer, audit=False)
     db.session.commit()
-    assert stored_copy(post) is None
-    assert _actions(post).count("post.changes_discarded") == 1
+    assert working_copy_of(post) is None
+    assert audit_actions(post).count("post.changes_discarded") == 1

@@ -209,7 +209,7 @@ def test_submit_withdraw_and_no_editing_in_review(browser, post):
 # --- a published post -------------------------------------------------------------------------
 
 
-def publish(post: Post, reviewer: Any) -> None:
+def approve_and_mark_published(post: Post, reviewer: Any) -> None:
     """Submit, approve, then mark the post published.
 
     Only the last step is not an operation yet: the publisher (issue 5) will own it, and this
@@ -224,7 +224,7 @@ def publish(post: Post, reviewer: Any) -> None:
 
 
 def test_editing_a_published_post_makes_a_draft_with_a_correction(browser, post, create_user):
-    publish(post, create_user("reviewer@example.com", Role.REVIEWER))
+    approve_and_mark_published(post, create_user("reviewer@example.com", Role.REVIEWER))
     page = browser.get(edit_url(post)).get_data(as_text=True)
     fields = form_fields(page)
     assert fields["correction"] == ""
@@ -252,7 +252,7 @@ def test_opening_a_corrected_live_post_and_saving_nothing_leaves_it_live(
     # The live revision carries the note of an earlier correction; the editor starts the
     # next change with an empty note. Saving without typing anything is still no change.
     post = create_post(writer, sample() | {"correction": "We fixed the link to Flask."})
-    publish(post, create_user("reviewer@example.com", Role.REVIEWER))
+    approve_and_mark_published(post, create_user("reviewer@example.com", Role.REVIEWER))
     fields = open_editor(browser, post)
     assert press(browser, edit_url(post), fields, action="save").status_code == 302
     assert "No changes to save." in browser.get(edit_url(post)).get_data(as_text=True)
