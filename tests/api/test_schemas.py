@@ -8,7 +8,6 @@ SQLite only: the document and the answers do not depend on the database, and CI 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,7 +27,8 @@ from editorial.api.schemas import openapi
 from editorial.domain.interchange import parse_post
 from editorial.models import Role, db
 from editorial.operations import accounts, posts, tokens
-from tests.conftest import PASSWORD, sample
+from tests.conftest import sample
+from tests.helpers.accounts import add_user_with_token
 
 CHECKS = [
     not_a_server_error,
@@ -54,26 +54,10 @@ def _sqlite_only(backend: str) -> None:
 
 
 @pytest.fixture
-def api(make_app: Any) -> Iterator[Any]:
-    app = make_app(API_RATE_LIMIT="100000 per minute")
-    with app.app_context():
-        yield app
-        db.session.rollback()
-
-
-def _token(email: str, *roles: Role) -> tuple[Any, str]:
-    user = accounts.create_user(email, email.split("@")[0].title(), PASSWORD, roles)
-    db.session.flush()
-    _, token = tokens.create_token(user, "schemathesis")
-    db.session.commit()
-    return user, token
-
-
-@pytest.fixture
 def post_ids(api: Any) -> list[int]:
     """A writer's draft and their post in review: generated requests are sent to these as
     well as to random ids, so that they reach past the 404."""
-    writer, _ = _token("writer@example.com", Role.WRITER)
+    writer, _ = add_user_with_token("writer@example.com", Role.WRITER, label="schemathesis")
     draft = posts.create_post(parse_post(sample()), writer)
     in_review = posts.create_post(parse_post(sample() | {"slug": "in-review"}), writer)
     posts.submit_for_review(in_review, writer)
@@ -91,7 +75,7 @@ def writer_token(post_ids: list[int]) -> str:
 
 @pytest.fixture
 def reviewer_token(post_ids: list[int]) -> str:
-    return _token("reviewer@example.com", Role.REVIEWER)[1]
+    return add_user_with_token("reviewer@example.com", Role.REVIEWER, label="schemathesis")[1]
 
 
 @pytest.fixture

@@ -7,36 +7,18 @@ import copy
 import pytest
 
 from editorial.models import Role, db
-from editorial.operations import tokens
-from tests.conftest import PASSWORD, sample
-
-
-@pytest.fixture
-def api(make_app):
-    app = make_app(API_RATE_LIMIT="1000 per minute")  # CSRF on: the API must not need it
-    with app.app_context():
-        yield app
-        db.session.rollback()
-
-
-def _token(email: str, *roles: Role) -> str:
-    from editorial.operations import accounts
-
-    user = accounts.create_user(email, email.split("@")[0].title(), PASSWORD, roles)
-    db.session.flush()
-    _, token = tokens.create_token(user, "agent")
-    db.session.commit()
-    return token
+from tests.conftest import sample
+from tests.helpers.accounts import add_user_with_token
 
 
 @pytest.fixture
 def writer_token(api):
-    return _token("writer@example.com", Role.WRITER)
+    return add_user_with_token("writer@example.com", Role.WRITER)[1]
 
 
 @pytest.fixture
 def reviewer_token(api):
-    return _token("reviewer@example.com", Role.REVIEWER)
+    return add_user_with_token("reviewer@example.com", Role.REVIEWER)[1]
 
 
 APPROVE = {"decision": "approve", "revision": 1, "checklist_confirmed": True}
@@ -188,8 +170,8 @@ def test_the_api_is_described(api):
 def test_rate_limited_per_token_with_retry_after(make_app):
     app = make_app(API_RATE_LIMIT="3 per minute")
     with app.app_context():
-        token = _token("writer@example.com", Role.WRITER)
-        other = _token("other@example.com", Role.WRITER)
+        token = add_user_with_token("writer@example.com", Role.WRITER)[1]
+        other = add_user_with_token("other@example.com", Role.WRITER)[1]
         statuses = [call(app, "GET", "/posts", token).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         limited = call(app, "GET", "/posts", token)

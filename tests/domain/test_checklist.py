@@ -10,14 +10,11 @@ import pytest
 
 from editorial.domain.checklist import entry_key, items
 from tests.conftest import sample
+from tests.helpers.rules import entry
 
 
 def fingerprints(content: dict[str, Any]) -> dict[str, str]:
     return {item.key: item.fingerprint for item in items(content)}
-
-
-def entry(content: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(e for e in content["entries"] if e["name"] == name)
 
 
 def changed_keys(before: dict[str, Any], after: dict[str, Any]) -> set[str]:

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from editorial.domain.diff import EntryMove, FieldChange, WordChange, diff_posts, word_diff
 from tests.conftest import sample
+from tests.helpers.rules import entry
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -21,10 +22,6 @@ def reranked(content: dict[str, Any], *names: str) -> dict[str, Any]:
     out = copy.deepcopy(content)
     out["entries"] = [dict(copy.deepcopy(by_name[name]), rank=i) for i, name in enumerate(names, 1)]
     return out
-
-
-def entry(content: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(e for e in content["entries"] if e["name"] == name)
 
 
 def old_text(words: list[WordChange]) -> str:

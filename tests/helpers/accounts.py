@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from editorial.models import Role, User, db
-from editorial.operations import accounts
+from editorial.operations import accounts, tokens
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "purple elephants juggle quietly"
@@ -20,6 +20,14 @@ def add_user(email: str, *roles: Role, name: str | None = None, password: str = 
     )
     db.session.commit()
     return user
+
+
+def add_user_with_token(email: str, *roles: Role, label: str = "agent") -> tuple[User, str]:
+    """Create and commit a user (as ``add_user``) and an API token of theirs; both."""
+    user = add_user(email, *roles)
+    _, token = tokens.create_token(user, label)
+    db.session.commit()
+    return user, token
 
 
 def add_admin(email: str = "admin@example.com", name: str = "Ada Admin") -> User:

@@ -11,6 +11,7 @@ from typing import Any
 from editorial.domain.interchange import parse_post
 from editorial.models import Post, WorkingCopy, db
 from tests.conftest import PASSWORD
+from tests.helpers.accounts import csrf_of
 
 # --- a browser, in a few lines ----------------------------------------------------------------
 
@@ -115,15 +116,10 @@ def column(fields: dict[str, str], kind: str, name: str | None = None) -> list[s
     return out
 
 
-def csrf_token(client: Any, path: str = "/") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 def login(client: Any, email: str = "writer@example.com") -> Any:
     """Sign ``client`` in through the sign-in form; the client."""
     assert client.get("/login").status_code == 200, "this client is signed in already"
-    data = {"email": email, "password": PASSWORD, "csrf_token": csrf_token(client, "/login")}
+    data = {"email": email, "password": PASSWORD, "csrf_token": csrf_of(client, "/login")}
     response = client.post("/login", data=data)
     assert response.status_code == 302, "could not sign in"
     return client

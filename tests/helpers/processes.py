@@ -1,7 +1,8 @@
-"""Real `celery worker` processes for the tests that need one."""
+"""Real processes for the tests that need one: `celery worker`, and a free port to listen on."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,10 @@ def start_worker(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

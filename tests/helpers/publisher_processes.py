@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,9 +31,9 @@ from editorial.domain.interchange import parse_post
 from editorial.models import Role, db, utcnow
 from editorial.operations import accounts, outbox, posts
 from tests.conftest import PASSWORD, SITE_URL
+from tests.helpers.processes import ROOT, free_port
 from tests.helpers.publisher import content
 
-ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout
 TIMEOUT = 30.0
 
 # `celery` itself, after making the site's writer stop for good in the middle of the first
@@ -252,17 +251,11 @@ def _user(email: str, role: Role) -> Any:
     return user
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class OwnRedis:
     """A redis-server of this test's own (never the machine's shared one)."""
 
     def __init__(self, directory: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.directory = directory
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -17,6 +17,7 @@ from editorial.domain.interchange import parse_post
 from editorial.models import AuditEvent, Notification, Post, Role, User, db
 from editorial.operations import accounts, posts
 from tests.conftest import PASSWORD, sample
+from tests.helpers.rules import entry
 
 FRAMEWORKS = "python-web-frameworks-2026"  # entries Django, FastAPI, Flask, Litestar
 GENERATORS = "static-site-generators-2026"  # entries Astro, Hugo, Eleventy
@@ -95,10 +96,6 @@ def revise_and_resubmit(post: Post, edit: Callable[[dict], None]) -> None:
     posts.save_revision(post, parse_post(content), post.author, base_revision=number)
     posts.submit_for_review(post, post.author)
     db.session.commit()
-
-
-def entry(content: dict, name: str) -> dict:
-    return next(e for e in content["entries"] if e["name"] == name)
 
 
 def longer_flask_verdict(content: dict) -> None:

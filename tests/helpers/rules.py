@@ -1,5 +1,5 @@
-"""A valid ranking post to break, field by field, and readers of the rules' findings: for
-the rules' tests, which need no app and no database."""
+"""A valid ranking post to break, field by field, and readers of post content and of the
+rules' findings: for the domain's tests, which need no app and no database."""
 
 from __future__ import annotations
 
@@ -114,6 +114,11 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     for part in parts[:-1]:
         target = target[part]
     target[parts[-1]] = value
+
+
+def entry(content: dict[str, Any], name: str) -> dict[str, Any]:
+    """The entry called ``name`` in post content (interchange data)."""
+    return next(e for e in content["entries"] if e["name"] == name)
 
 
 def with_pick_else(text: str, index: int = 0) -> RankingPost:

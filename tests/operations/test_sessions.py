@@ -11,7 +11,7 @@ from editorial.models import Role, UserSession, db, utcnow
 from editorial.operations import accounts
 from editorial.tasks import housekeeping
 from tests.conftest import PASSWORD
-from tests.helpers.desk import csrf_token
+from tests.helpers.accounts import csrf_of
 
 
 @pytest.fixture
@@ -140,12 +140,12 @@ def test_a_csrf_token_from_before_sign_in_is_worthless_after(make_app):
         accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
         db.session.commit()
     browser = app.test_client()
-    before = csrf_token(browser, "/login")
+    before = csrf_of(browser, "/login")
     data = {"email": "writer@example.com", "password": PASSWORD, "csrf_token": before}
     assert browser.post("/login", data=data).status_code == 302
     stale = browser.post("/account/name", data={"display_name": "X", "csrf_token": before})
     assert stale.status_code == 400
-    fresh = csrf_token(browser, "/account/")
+    fresh = csrf_of(browser, "/account/")
     assert fresh != before
     renamed = browser.post("/account/name", data={"display_name": "Wren", "csrf_token": fresh})
     assert renamed.status_code == 302

@@ -8,7 +8,6 @@ and the worker read MAIL_SERVER and MAIL_PORT from the environment, as in produc
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -25,7 +24,7 @@ from editorial.domain.interchange import parse_post
 from editorial.models import Notification, Role, User, db
 from editorial.operations import accounts, posts
 from tests.conftest import PASSWORD, sample
-from tests.helpers.processes import ROOT, start_worker
+from tests.helpers.processes import ROOT, free_port, start_worker
 
 WAIT = 30  # seconds: a worker that has not delivered by then is not going to
 
@@ -56,18 +55,12 @@ class Inbox:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
     from aiosmtpd.controller import Controller
 
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield handler, controller.port
     controller.stop()

@@ -9,11 +9,7 @@ import pytest
 from editorial.models import Role, db
 from editorial.operations import accounts
 from tests.conftest import PASSWORD
-
-
-def _token(client, path="/login"):
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+from tests.helpers.accounts import csrf_of
 
 
 def _writer():
@@ -31,14 +27,14 @@ def test_desk_needs_a_signed_in_user(client):
 def test_sign_in_and_out_with_csrf(csrf_app, csrf_client):
     with csrf_app.app_context():
         _writer()
-    token = _token(csrf_client)
+    token = csrf_of(csrf_client)
     response = csrf_client.post(
         "/login", data={"email": "Writer@Example.com", "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "My posts" in csrf_client.get("/").get_data(as_text=True)
-    desk_token = _token(csrf_client, "/")
+    desk_token = csrf_of(csrf_client, "/")
     assert csrf_client.post("/logout", data={"csrf_token": desk_token}).status_code == 302
     assert csrf_client.get("/").status_code == 302
 
@@ -62,7 +58,7 @@ def test_sign_out_without_csrf_token_does_nothing(csrf_app, csrf_client):
         data={
             "email": "writer@example.com",
             "password": PASSWORD,
-            "csrf_token": _token(csrf_client),
+            "csrf_token": csrf_of(csrf_client),
         },
     )
     assert csrf_client.post("/logout").status_code == 400

@@ -12,7 +12,6 @@ from editorial.models import Comment, db
 from tests.helpers.review import (
     boxes,
     decide,
-    entry,
     entry_fieldset,
     fresh,
     keys,
@@ -22,6 +21,7 @@ from tests.helpers.review import (
     revise_and_resubmit,
     submitted,
 )
+from tests.helpers.rules import entry
 
 pytestmark = pytest.mark.csrf  # CSRF on, as in production
 

@@ -18,10 +18,10 @@ from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, db
 from editorial.operations import posts, review
 from tests.conftest import sample
+from tests.helpers.accounts import csrf_of
 from tests.helpers.desk import (
     autosave_form,
     column,
-    csrf_token,
     edit_url,
     element,
     error_next_to,
@@ -325,7 +325,7 @@ WRITES = [
 def test_another_writer_can_neither_read_nor_touch_the_post(client, post, create_user):
     create_user("other@example.com")
     login(client, "other@example.com")
-    data = {"csrf_token": csrf_token(client), "title": "Mine now", "action": "save"}
+    data = {"csrf_token": csrf_of(client, "/"), "title": "Mine now", "action": "save"}
     data["base_revision"] = "1"
     for method, path in [*(("get", p) for p in ["/posts/{id}/edit", *READS]), *WRITES]:
         response = getattr(client, method)(path.format(id=post.id), data=data)
@@ -344,7 +344,7 @@ def test_reviewers_and_admins_read_the_history_but_cannot_edit(client, post, cre
     assert not re.search(r'action="[^"]*/restore"', history)  # no Restore buttons
     assert f'href="/posts/{post.id}/edit"' not in history
 
-    token = csrf_token(client)
+    token = csrf_of(client, "/")
     assert client.get(edit_url(post)).status_code == 403
     assert client.get("/posts/new").status_code == 403
     for method, path in WRITES:

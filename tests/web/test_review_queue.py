@@ -23,7 +23,6 @@ from tests.helpers.review import (
     decide,
     decisions,
     draft,
-    entry,
     flashes,
     fresh,
     keys,
@@ -34,6 +33,7 @@ from tests.helpers.review import (
     sponsored_rewrite,
     submitted,
 )
+from tests.helpers.rules import entry
 
 pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
