@@ -23,12 +23,6 @@ from tests.conftest import PASSWORD, sample
 from tests.helpers.desk import form_fields
 
 
-@pytest.fixture
-def web(make_app, monkeypatch):
-    """CSRF off; no app context held open, so that every request has its own session."""
-    return make_app(WTF_CSRF_ENABLED=False, API_RATE_LIMIT="1000 per minute")
-
-
 def _writer(app: Any, email: str) -> tuple[Any, int, str]:
     """A signed-in writer's client, their draft's id and an API token of theirs."""
     with app.app_context():

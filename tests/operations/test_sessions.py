@@ -15,14 +15,13 @@ from tests.helpers.accounts import csrf_of
 
 
 @pytest.fixture
-def web(make_app):
-    # CSRF off and no app context held open, so that nothing cached in flask.g (the signed-in
-    # user) carries from one request to the next, as in production.
-    app = make_app(WTF_CSRF_ENABLED=False)
-    with app.app_context():
+def web(web):
+    """``web`` (tests/conftest.py: CSRF off, no app context held open, so that nothing cached
+    in flask.g carries from one request to the next), with a writer's account."""
+    with web.app_context():
         accounts.create_user("writer@example.com", "Wren Writer", PASSWORD, [Role.WRITER])
         db.session.commit()
-    return app
+    return web
 
 
 def _sign_in(client):
