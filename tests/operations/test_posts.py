@@ -111,7 +111,7 @@ def test_an_edit_after_approval_withdraws_it(app, create_user, create_post):
     assert post.approved_revision is None
 
 
-def test_a_post_in_review_cannot_beedited(app, create_user, create_post):
+def test_a_post_in_review_cannot_be_edited(app, create_user, create_post):
     writer = create_user()
     post = create_post(writer)
     posts.submit_for_review(post, writer)
