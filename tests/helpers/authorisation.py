@@ -17,8 +17,7 @@ from editorial.domain import checklist
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import ApiToken, JobStatus, Post, Role, User, db
-from editorial.operations import accounts, comments, invitations, outbox, review, tokens
-from editorial.operations import posts as operations
+from editorial.operations import accounts, comments, invitations, outbox, posts, review, tokens
 from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD, sample
 from tests.helpers.sweep import changed_tables, snapshot, url_for_rule
@@ -97,10 +96,10 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
         reviewer = _user(world, "reviewer")
         slug = f"ranked-{next(world.slugs)}"
         content = sample() | {"slug": slug, "title": f"{SECRET[owner]} {slug}"}
-        post = operations.create_post(parse_post(content), author)
+        post = posts.create_post(parse_post(content), author)
         keys = {item.key for item in checklist.items(post.current_revision.content)}
         if state != "draft":
-            operations.submit_for_review(post, author)
+            posts.submit_for_review(post, author)
         if state == "in_review":  # the reviewer is on it: claimed, every box ticked
             review.claim(post, reviewer, 60)
             review.sign_off(post, reviewer, keys, post.current_revision.number)

@@ -16,8 +16,7 @@ import sqlalchemy as sa
 
 from editorial.domain.workflow import PostState
 from editorial.models import AuditEvent, JobStatus, Publication, PublishJob, db, utcnow
-from editorial.operations import outbox, review
-from editorial.operations import posts as operations
+from editorial.operations import outbox, posts, review
 from editorial.tasks import publishing as publisher
 from tests.conftest import SITE_URL
 from tests.helpers.publisher import (
@@ -61,7 +60,7 @@ def test_approval_writes_its_job_in_the_same_transaction(
     app, create_post, writer, reviewer, tmp_path
 ):
     post = create_post(writer, content(1))
-    operations.submit_for_review(post, writer)
+    posts.submit_for_review(post, writer)
     db.session.commit()
     review.approve(post, reviewer, review.checklist_keys(post), "Good.", 1)
     job = outbox.latest_job(post)
