@@ -17,6 +17,8 @@ def create_app(
     """The application factory: config from the environment, then ``test_config`` on top."""
     import os
 
+    # Inside the factory, as in Flask's tutorial: every module imports this package first, so
+    # loading the layers here at the top would import each of them half-made (a cycle).
     from editorial import cli, database
     from editorial.api import views as api
     from editorial.api.problems import problem
