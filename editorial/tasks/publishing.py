@@ -76,7 +76,10 @@ def heartbeat(job_id: int, every: float = outbox.HEARTBEAT) -> Iterator[None]:
 @shared_task(
     name="editorial.publisher.run_job",
     bind=True,
-    acks_late=True, reject_on_worker_lost=True, max_retries=6)
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=6,
+)
 def run_job(self, job_id: int) -> None:  # noqa: ANN001 - Celery's bound task
     """Publish or retract as the job says; running it twice changes nothing more."""
     try:
