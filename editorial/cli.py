@@ -243,6 +243,19 @@ def posts_request_changes(
     click.echo(f"Sent {post.slug} back to {post.author.email}.")
 
 
+@posts.command("recheck")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True)
+@with_appcontext
+def posts_recheck(batch_size: int) -> None:
+    """Compute again the stored findings of every revision checked by older rules (or never)."""
+    total = 0
+    while count := ops.recheck_stale(batch_size):
+        db.session.commit()  # one batch at a time: a long run keeps what it has done
+        total += count
+        click.echo(f"Rechecked {total} revision(s)…")
+    click.echo(f"{total} revision(s) rechecked; every revision's findings are current.")
+
+
 @posts.command("list")
 @with_appcontext
 def posts_list() -> None:

@@ -15,7 +15,19 @@ from typing import Any
 
 from editorial.domain.interchange import Entry, RankingPost
 
-__all__ = ["slug_problem", "SLUG_PATTERN", "Finding", "Severity", "check_post", "has_errors"]
+__all__ = [
+    "RULES_VERSION",
+    "slug_problem",
+    "SLUG_PATTERN",
+    "Finding",
+    "Severity",
+    "check_post",
+    "has_errors",
+]
+
+# Bump this whenever a rule, a message or a finding's shape changes: every revision's findings
+# are stored with the version that computed them, and older ones are computed again.
+RULES_VERSION = 1
 
 # Lowercase letters and digits in runs separated by single hyphens, 1 to 100 characters.
 # Use ``fullmatch``; without ``\A``/``\Z`` the pattern also works in an HTML ``pattern``.
@@ -81,6 +93,19 @@ class Finding:
             "field": self.field,
             "entry": entry,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """The finding back from ``as_dict()``'s form (as stored with a revision)."""
+        entry = data.get("entry") or {}
+        return cls(
+            code=data["code"],
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            field=data["field"],
+            entry_rank=entry.get("rank"),
+            entry_name=entry.get("name"),
+        )
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

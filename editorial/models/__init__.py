@@ -5,7 +5,7 @@ from editorial.models.accounts import ApiToken, Invitation, Role, User, UserRole
 from editorial.models.audit import AuditEvent
 from editorial.models.base import NAMING_CONVENTION, Base, UTCDateTime, db, enum_type, utcnow
 from editorial.models.notifications import Notification
-from editorial.models.posts import Post, Revision, WorkingCopy
+from editorial.models.posts import Post, Revision, RevisionFindings, WorkingCopy
 from editorial.models.publishing import JobStatus, PostTag, Publication, PublishJob, SiteState
 from editorial.models.review import Comment, ReviewClaim, Signoff
 
@@ -24,6 +24,7 @@ __all__ = [
     "PublishJob",
     "Revision",
     "ReviewClaim",
+    "RevisionFindings",
     "Role",
     "Signoff",
     "SiteState",

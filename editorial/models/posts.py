@@ -124,9 +124,38 @@ class Revision(db.Model):
 
     post: Mapped[Post] = relationship(back_populates="revisions", foreign_keys=[post_id])
     created_by: Mapped[User] = relationship()
+    # Read-only from this side: writing through it would mark the revision as changed, which
+    # the immutability guard refuses. operations.posts stores the row by ``revision_id``.
+    stored_findings: Mapped[RevisionFindings | None] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Revision {self.post_id}#{self.number}>"
+
+
+class RevisionFindings(db.Model):
+    """The editorial rules' findings for one revision, stored when the revision is saved.
+
+    A cache of a pure function of the revision's content, so the lists read counts instead of
+    running the rules on every row. It lives beside the revision rather than in it: revisions
+    refuse every update (the ORM guard and migration 0002's trigger), while this row is
+    rewritten when ``rules_version`` is older than ``rules.RULES_VERSION`` (the rules changed),
+    which changes nothing the revision says.
+    """
+
+    __tablename__ = "revision_findings"
+    __table_args__ = (
+        sa.CheckConstraint("errors >= 0", name="errors_not_negative"),
+        sa.CheckConstraint("warnings >= 0", name="warnings_not_negative"),
+    )
+
+    revision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("revision.id", ondelete="CASCADE"), primary_key=True
+    )
+    rules_version: Mapped[int] = mapped_column()
+    errors: Mapped[int] = mapped_column()
+    warnings: Mapped[int] = mapped_column()
+    # Each finding as ``rules.Finding.as_dict()`` gives it, in the rules' order.
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
 
 
 class WorkingCopy(db.Model):

@@ -2,24 +2,98 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from slugify import slugify
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from editorial.domain import rules
 from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
 from editorial.domain.interchange import RankingPost
 from editorial.domain.markdown import render_content
 from editorial.domain.workflow import Action, PostState, next_state
-from editorial.models import Post, Revision, Role, User, db, utcnow
+from editorial.models import Post, Revision, RevisionFindings, Role, User, db, utcnow
 from editorial.operations.audit import record
 from editorial.operations.notifications import notify_reviewers
 
 
+class FindingCounts(NamedTuple):
+    errors: int
+    warnings: int
+
+
 def findings_for(revision: Revision) -> list[rules.Finding]:
-    """The editorial rules' findings for a stored revision."""
-    return rules.check_post(RankingPost.model_validate(revision.content))
+    """The editorial rules' findings for a stored revision: the stored ones while the rules
+    have not changed since, else computed again and stored (flushed, not committed)."""
+    return [rules.Finding.from_dict(f) for f in _current_findings(revision).findings]
+
+
+def counts_for(revision: Revision) -> FindingCounts:
+    """How many error and warning findings a stored revision has (stored, like its findings)."""
+    stored = _current_findings(revision)
+    return FindingCounts(stored.errors, stored.warnings)
+
+
+def store_findings(revision: Revision) -> RevisionFindings:
+    """Compute the revision's findings with the current rules and store them with it.
+
+    Only this cache row is written: the revision itself stays as it was saved.
+    """
+    found = rules.check_post(RankingPost.model_validate(revision.content))
+    errors = sum(f.severity is rules.Severity.ERROR for f in found)
+    values = {
+        "rules_version": rules.RULES_VERSION,
+        "errors": errors,
+        "warnings": len(found) - errors,
+        "findings": [f.as_dict() for f in found],
+    }
+    stored = db.session.get(RevisionFindings, revision.id)
+    if stored is not None:
+        for name, value in values.items():
+            setattr(stored, name, value)
+        db.session.flush()
+    else:
+        stored = RevisionFindings(revision_id=revision.id, **values)
+        try:
+            # A savepoint: another request may store the same revision's findings first.
+            with db.session.begin_nested():
+                db.session.add(stored)
+        except IntegrityError:
+            stored = db.session.get(RevisionFindings, revision.id, populate_existing=True)
+            if stored is None:
+                raise
+    # Tell the revision without marking it changed (its immutability guard would refuse).
+    set_committed_value(revision, "stored_findings", stored)
+    return stored
+
+
+def recheck_stale(limit: int = 500) -> int:
+    """Store current findings for up to ``limit`` revisions whose stored ones are missing or
+    older than the rules; returns how many (0 once none is left). Flushes, never commits."""
+    stale = db.session.scalars(
+        sa.select(Revision)
+        .outerjoin(RevisionFindings, RevisionFindings.revision_id == Revision.id)
+        .where(
+            sa.or_(
+                RevisionFindings.revision_id.is_(None),
+                RevisionFindings.rules_version != rules.RULES_VERSION,
+            )
+        )
+        .order_by(Revision.id)
+        .limit(limit)
+    ).all()
+    for revision in stale:
+        store_findings(revision)
+    return len(stale)
+
+
+def _current_findings(revision: Revision) -> RevisionFindings:
+    stored = revision.stored_findings
+    if stored is None or stored.rules_version != rules.RULES_VERSION:
+        stored = store_findings(revision)
+    return stored
 
 
 def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
@@ -55,6 +129,7 @@ def _new_revision(post: Post, content: RankingPost, actor: User) -> Revision:
     )
     db.session.add(revision)
     db.session.flush()
+    store_findings(revision)
     post.current_revision = revision
     post.slug = data["slug"]
     post.updated_at = revision.created_at

@@ -6,12 +6,11 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from editorial.domain.rules import Severity
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role
 from editorial.operations.outbox import latest_job
-from editorial.operations.posts import findings_for
+from editorial.operations.posts import counts_for
 from editorial.web.permissions import role_required
 
 bp = Blueprint("desk", __name__)
@@ -27,11 +26,7 @@ def index() -> str:
     else:
         state = ""  # an unknown filter shows everything rather than an error page
     posts = db.session.scalars(query.order_by(Post.updated_at.desc(), Post.id.desc())).all()
-    findings = {}
-    for post in posts:
-        found = findings_for(post.current_revision)
-        errors = sum(f.severity == Severity.ERROR for f in found)
-        findings[post.id] = (errors, len(found) - errors)
+    findings = {post.id: tuple(counts_for(post.current_revision)) for post in posts}
     return render_template(
         "desk/index.html",
         posts=posts,

@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from editorial.domain import checklist
 from editorial.domain.errors import Refusal
-from editorial.domain.rules import Severity
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role, utcnow
@@ -50,13 +49,13 @@ def queue() -> str:
         ]
     rows = []
     for post in posts:
-        findings = ops.findings_for(post.current_revision)
+        counts = ops.counts_for(post.current_revision)
         rows.append(
             {
                 "post": post,
                 "entries": len(post.current_revision.content.get("entries", [])),
-                "warnings": sum(f.severity == Severity.WARNING for f in findings),
-                "errors": sum(f.severity == Severity.ERROR for f in findings),
+                "warnings": counts.warnings,
+                "errors": counts.errors,
                 "claim": review.active_claim(post),
                 "own": post.author_id == current_user.id,
                 "last_reviewed": review.last_reviewed_revision(post),

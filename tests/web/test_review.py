@@ -198,6 +198,9 @@ def test_approve_is_refused_while_an_error_finding_is_left(desk, people, monkeyp
         "entries[2].pick_else",
     )
     monkeypatch.setattr(rules, "check_post", lambda content: [*checked(content), new_rule])
+    # A rule that changes comes with a new RULES_VERSION: the findings stored with the revision
+    # are then stale and computed again.
+    monkeypatch.setattr(rules, "RULES_VERSION", rules.RULES_VERSION + 1)
     rhea = desk("rhea")
     assert "1 error" in queue_rows(rhea.get("/review/").text)[0]["Findings"]
 
