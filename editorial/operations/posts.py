@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from slugify import slugify
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from editorial.domain import rules
@@ -49,21 +49,25 @@ def store_findings(revision: Revision) -> RevisionFindings:
         "warnings": len(found) - errors,
         "findings": [f.as_dict() for f in found],
     }
-    stored = db.session.get(RevisionFindings, revision.id)
-    if stored is not None:
-        for name, value in values.items():
-            setattr(stored, name, value)
-        db.session.flush()
-    else:
-        stored = RevisionFindings(revision_id=revision.id, **values)
-        try:
-            # A savepoint: another request may store the same revision's findings first.
-            with db.session.begin_nested():
-                db.session.add(stored)
-        except IntegrityError:
-            stored = db.session.get(RevisionFindings, revision.id, populate_existing=True)
+    try:
+        # A savepoint: another request may store the same revision's findings first, and a
+        # request that only reads (SQLite) may find a writer holding the database.
+        with db.session.begin_nested():
+            stored = db.session.get(RevisionFindings, revision.id)
             if stored is None:
-                raise
+                stored = RevisionFindings(revision_id=revision.id, **values)
+                db.session.add(stored)
+            else:
+                for name, value in values.items():
+                    setattr(stored, name, value)
+    except IntegrityError:
+        stored = db.session.get(RevisionFindings, revision.id, populate_existing=True)
+        if stored is None:
+            raise
+    except OperationalError:
+        # The database is busy with a writer: answer with the findings just computed, unsaved;
+        # the next save, a later read or `editorial posts recheck` stores them.
+        return RevisionFindings(revision_id=revision.id, **values)
     # Tell the revision without marking it changed (its immutability guard would refuse).
     set_committed_value(revision, "stored_findings", stored)
     return stored

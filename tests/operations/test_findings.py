@@ -4,11 +4,13 @@ itself still cannot be changed."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from editorial import database
 from editorial.domain import rules
 from editorial.domain.interchange import parse_post
 from editorial.models import Revision, RevisionFindings, db
@@ -146,3 +148,28 @@ def test_a_revisions_content_still_cannot_be_changed(app, create_user, create_po
         db.session.execute(
             sa.update(Revision).where(Revision.id == revision.id).values(number=revision.number)
         )
+
+
+def test_a_page_read_while_another_process_writes_answers_with_the_findings_unsaved(
+    app, create_user, create_post, monkeypatch
+):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite makes a reading request wait for another process's write lock")
+    post = create_post(create_user(), _flawed())
+    revision_id = post.current_revision.id
+    db.session.execute(sa.delete(RevisionFindings).filter_by(revision_id=revision_id))
+    db.session.commit()
+    monkeypatch.setattr(database, "SQLITE_BUSY_MS", 50)  # new connections wait 50 ms, not 5 s
+    db.engine.dispose()
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing, as long as this test reads
+    try:
+        with app.test_request_context("/", method="GET"):
+            revision = db.session.get(Revision, revision_id)
+            assert posts.counts_for(revision) == (1, 1)
+            assert posts.findings_for(revision) == _expected(revision)
+            db.session.rollback()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _stored(revision_id) is None  # computed for the page; stored by a later write
