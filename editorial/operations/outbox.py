@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -111,6 +112,19 @@ def latest_job(post: Post) -> PublishJob | None:
     return db.session.scalar(
         sa.select(PublishJob).where(PublishJob.post_id == post.id).order_by(PublishJob.id.desc())
     )
+
+
+def latest_jobs(page: Sequence[Post]) -> dict[int, PublishJob]:
+    """Each of these posts' most recent job, by post id (one query)."""
+    if not page:
+        return {}
+    newest = (
+        sa.select(sa.func.max(PublishJob.id))
+        .where(PublishJob.post_id.in_([p.id for p in page]))
+        .group_by(PublishJob.post_id)
+    )
+    jobs = db.session.scalars(sa.select(PublishJob).where(PublishJob.id.in_(newest)))
+    return {job.post_id: job for job in jobs}
 
 
 def retry(job: PublishJob, actor: User) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
-from editorial.models import Post, Role
-from editorial.operations.outbox import latest_job
+from editorial.models import Post, Revision, Role
+from editorial.operations.outbox import latest_jobs
 from editorial.operations.posts import counts_for
+from editorial.web.forms import db_id
 from editorial.web.permissions import role_required
 
 bp = Blueprint("desk", __name__)
+
+PAGE_SIZE = 40
 
 
 @bp.get("/")
@@ -25,7 +29,17 @@ def index() -> str:
         query = query.where(Post.state == PostState(state))
     else:
         state = ""  # an unknown filter shows everything rather than an error page
-    posts = db.session.scalars(query.order_by(Post.updated_at.desc(), Post.id.desc())).all()
+    page = db.paginate(
+        query.order_by(Post.updated_at.desc(), Post.id.desc()).options(
+            selectinload(Post.current_revision).selectinload(Revision.stored_findings),
+            selectinload(Post.published_revision),
+        ),
+        # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
+        page=min(request.args.get("page", 1, type=db_id), 10**9),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    posts = page.items
     findings = {post.id: tuple(counts_for(post.current_revision)) for post in posts}
     return render_template(
         "desk/index.html",
@@ -33,5 +47,6 @@ def index() -> str:
         findings=findings,
         state=state,
         states=list(PostState),
-        jobs={post.id: latest_job(post) for post in posts},
+        page=page,
+        jobs=latest_jobs(posts),
     )

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from editorial.domain import checklist
 from editorial.domain.errors import Refusal
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
-from editorial.models import Post, Role, utcnow
+from editorial.models import Post, Revision, Role, utcnow
 from editorial.operations import comments, outbox, review
 from editorial.operations import posts as ops
 from editorial.web.actions import attempt
@@ -24,31 +24,30 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 reviewer_only = role_required(Role.REVIEWER)
 
+QUEUE_PAGE_SIZE = 40
+
 
 @bp.get("/")
 @reviewer_only
 def queue() -> str:
-    """Posts in review, oldest first, with what a reviewer needs to pick one."""
-    posts = db.session.scalars(
-        sa.select(Post).where(Post.state == PostState.IN_REVIEW).order_by(Post.updated_at, Post.id)
-    ).all()
-    author = request.args.get("author", type=int)
+    """Posts in review, oldest first, a page at a time, with what a reviewer needs to pick one.
+
+    Filtered and sorted in SQL; the page's relations load in a fixed number of queries."""
+    author = request.args.get("author", type=db_id)
     tag = request.args.get("tag", "").strip()
-    tags = sorted(
-        {t for p in posts for t in p.current_revision.content.get("tags", [])}, key=str.casefold
+    page = db.paginate(
+        review.queue_query(author, tag).options(
+            selectinload(Post.current_revision).selectinload(Revision.stored_findings),
+            selectinload(Post.published_revision),
+        ),
+        # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
+        page=min(request.args.get("page", 1, type=db_id), 10**9),
+        per_page=QUEUE_PAGE_SIZE,
+        error_out=False,
     )
-    authors = sorted({p.author for p in posts}, key=lambda u: u.display_name.casefold())
-    if author:
-        posts = [p for p in posts if p.author_id == author]
-    if tag:
-        wanted = tag.casefold()
-        posts = [
-            p
-            for p in posts
-            if wanted in (t.casefold() for t in p.current_revision.content.get("tags", []))
-        ]
+    claims, reviewed = review.active_claims(page.items), review.last_reviewed(page.items)
     rows = []
-    for post in posts:
+    for post in page.items:
         counts = ops.counts_for(post.current_revision)
         rows.append(
             {
@@ -56,13 +55,19 @@ def queue() -> str:
                 "entries": len(post.current_revision.content.get("entries", [])),
                 "warnings": counts.warnings,
                 "errors": counts.errors,
-                "claim": review.active_claim(post),
+                "claim": claims.get(post.id),
                 "own": post.author_id == current_user.id,
-                "last_reviewed": review.last_reviewed_revision(post),
+                "last_reviewed": reviewed.get(post.id),
             }
         )
     return render_template(
-        "review/queue.html", rows=rows, authors=authors, tags=tags, author=author, tag=tag
+        "review/queue.html",
+        rows=rows,
+        page=page,
+        authors=review.queue_authors(),
+        tags=review.queue_tags(),
+        author=author,
+        tag=tag,
     )
 
 
@@ -87,9 +92,7 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
     if "ticked" in extra:  # a refused decision shows the boxes as the reviewer left them
         ticked = extra.pop("ticked")
         items = [
-            review.CheckItem(
-                i.item, i.item.key in ticked, i.changed and i.item.key not in ticked
-            )
+            review.CheckItem(i.item, i.item.key in ticked, i.changed and i.item.key not in ticked)
             for i in items
         ]
     return (

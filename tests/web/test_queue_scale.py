@@ -1,0 +1,111 @@
+"""The review queue at size: a page at a time, the same number of SQL statements whatever the
+number of posts in review, filtered in SQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from editorial.models import Post, db
+from editorial.operations import posts, review
+from editorial.web.review import QUEUE_PAGE_SIZE
+from tests.helpers.queries import statements
+from tests.helpers.review import FRAMEWORKS, draft, queue_rows
+
+pytestmark = pytest.mark.csrf  # the desk signs in through its form
+
+
+def _in_review(people, start, stop):
+    """Posts ``start``..``stop - 1`` in review: even ones by Wren (tag ``even``), odd by Ada."""
+    for i in range(start, stop):
+        author = db.session.merge(people["writer"] if i % 2 == 0 else people["ada"])
+
+        def edit(content, i=i):
+            content.update(
+                slug=f"post-{i:03d}",
+                title=f"Post {i:03d}",
+                tags=["python", "even" if i % 2 == 0 else "odd"],
+            )
+
+        post = draft(author, FRAMEWORKS, edit=edit)
+        posts.submit_for_review(post, author)
+        db.session.commit()
+
+
+def _titles(page):
+    return [row["title"] for row in queue_rows(page)]
+
+
+def _get(rob, query=""):
+    db.session.remove()  # each request starts from an empty session, as it does in production
+    response = rob.get("/review/" + query)
+    assert response.status_code == 200
+    return response.text
+
+
+def test_the_queue_runs_the_same_queries_for_5_or_60_posts_and_pages_them(desk, people):
+    _in_review(people, 0, 5)
+    first = db.session.scalar(sa.select(Post).filter_by(slug="post-000"))
+    review.claim(first, db.session.merge(people["rhea"]), 30)
+    db.session.commit()
+    rob = desk("rob")
+    _get(rob)  # anything a first request does once
+    with statements() as few:
+        page = _get(rob)
+    assert _titles(page) == [f"Post {i:03d}" for i in range(5)]
+    assert queue_rows(page)[0]["Reviewer"].startswith("Rhea Reviewer until")
+    assert 'aria-label="Pages"' not in page
+
+    _in_review(people, 5, 60)
+    for i in range(1, 30, 3):  # more claims on the page, by more reviewers
+        post = db.session.scalar(sa.select(Post).filter_by(slug=f"post-{i:03d}"))
+        review.claim(post, db.session.merge(people["adam" if i % 2 else "rhea"]), 30)
+    db.session.commit()
+    with statements() as many:
+        page = _get(rob)
+    assert len(many) == len(few), "\n".join(many)
+    assert _titles(page) == [f"Post {i:03d}" for i in range(QUEUE_PAGE_SIZE)]
+    assert "60 posts in review" in page
+    assert '<nav aria-label="Pages"' in page
+    assert 'href="/review/?page=2"' in page
+
+    with statements() as second:
+        page = _get(rob, "?page=2")
+    assert len(second) <= len(few)  # no claim on this page: no claimant's roles to load
+    assert _titles(page) == [f"Post {i:03d}" for i in range(QUEUE_PAGE_SIZE, 60)]
+    assert _titles(_get(rob, "?page=3")) == []
+    _get(rob, "?page=99999999999999999999999")  # past 64 bits: an answer, not a 500
+
+
+def test_the_queue_filters_by_author_and_tag_across_pages(desk, people):
+    _in_review(people, 0, 60)
+    rob = desk("rob")
+    ada = people["ada"].id
+
+    page = _get(rob, f"?author={ada}")
+    assert _titles(page) == [f"Post {i:03d}" for i in range(1, 60, 2)]
+    assert "30 posts in review match" in page
+    assert _titles(_get(rob, "?tag=EVEN")) == [f"Post {i:03d}" for i in range(0, 60, 2)]
+    assert _titles(_get(rob, f"?author={ada}&tag=even")) == []
+    assert _titles(_get(rob, "?tag=eve")) == []  # a tag is matched whole, not as a substring
+    assert len(_titles(_get(rob, "?tag=python"))) == QUEUE_PAGE_SIZE
+    page = _get(rob, "?tag=python&page=2")
+    assert _titles(page) == [f"Post {i:03d}" for i in range(QUEUE_PAGE_SIZE, 60)]
+    assert 'href="/review/?page=1&amp;tag=python"' in page  # the filter kept with the page
+
+    # the filter's choices come from the posts in review, not only from the page shown
+    tags = re.search(r'<select id="tag-filter".*?</select>', page, re.S).group(0)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", tags) == [
+        "Any tag",
+        "even",
+        "odd",
+        "python",
+    ]
+    authors = re.search(r'<select id="author-filter".*?</select>', page, re.S).group(0)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", authors) == [
+        "Everyone",
+        "Ada Author",
+        "Wren Writer",
+    ]
