@@ -14,7 +14,7 @@ from editorial.domain.errors import Refusal
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Revision, Role, utcnow
-from editorial.operations import comments, outbox, review
+from editorial.operations import comments, outbox, review, review_queue
 from editorial.operations import posts as ops
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
@@ -36,7 +36,7 @@ def queue() -> str:
     author = request.args.get("author", type=db_id)
     tag = request.args.get("tag", "").strip()
     page = db.paginate(
-        review.queue_query(author, tag).options(
+        review_queue.queue_query(author, tag).options(
             selectinload(Post.current_revision).selectinload(Revision.stored_findings),
             selectinload(Post.published_revision),
         ),
@@ -45,7 +45,8 @@ def queue() -> str:
         per_page=QUEUE_PAGE_SIZE,
         error_out=False,
     )
-    claims, reviewed = review.active_claims(page.items), review.last_reviewed(page.items)
+    claims = review_queue.active_claims(page.items)
+    reviewed = review_queue.last_reviewed(page.items)
     rows = []
     for post in page.items:
         counts = ops.counts_for(post.current_revision)
@@ -64,8 +65,8 @@ def queue() -> str:
         "review/queue.html",
         rows=rows,
         page=page,
-        authors=review.queue_authors(),
-        tags=review.queue_tags(),
+        authors=review_queue.queue_authors(),
+        tags=review_queue.queue_tags(),
         author=author,
         tag=tag,
     )

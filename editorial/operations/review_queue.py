@@ -1,0 +1,96 @@
+"""The review queue, a page at a time: which posts are in review, filtered and sorted in SQL,
+and what each row shows, loaded for a whole page in one query each (reads only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from editorial.domain.workflow import PostState
+from editorial.models import AuditEvent, Post, ReviewClaim, Revision, User, db, utcnow
+
+
+def _tag_values(revision: Any) -> Any:
+    """The tags of ``revision``'s content as rows (one column, ``value``): a table-valued
+    JSON function, which SQLite and PostgreSQL spell differently."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = sa.func.json_array_elements_text(revision.content["tags"])
+        return rows.table_valued("value").render_derived()
+    return sa.func.json_each(revision.content, "$.tags").table_valued("value")
+
+
+def queue_query(author_id: int | None = None, tag: str = "") -> sa.Select[tuple[Post]]:
+    """Posts in review, oldest first, filtered in SQL by author and by a tag (an exact tag,
+    case-insensitively) of their current revision."""
+    query = (
+        sa.select(Post)
+        .join(Revision, Revision.id == Post.current_revision_id)
+        .where(Post.state == PostState.IN_REVIEW)
+        .order_by(Post.updated_at, Post.id)
+    )
+    if author_id:
+        query = query.where(Post.author_id == author_id)
+    if tag:
+        tags = _tag_values(Revision)
+        wanted = sa.func.lower(tags.c.value) == tag.lower()
+        query = query.where(sa.select(1).select_from(tags).where(wanted).exists())
+    return query
+
+
+def queue_authors() -> list[User]:
+    """Everyone with a post in review, by name: the queue's author filter."""
+    users = db.session.scalars(
+        sa.select(User).where(
+            User.id.in_(sa.select(Post.author_id).where(Post.state == PostState.IN_REVIEW))
+        )
+    ).all()
+    return sorted(users, key=lambda u: u.display_name.casefold())
+
+
+def queue_tags() -> list[str]:
+    """The distinct tags of the posts in review: the queue's tag filter."""
+    tags = _tag_values(Revision)
+    names = db.session.scalars(
+        sa.select(tags.c.value)
+        .distinct()
+        .select_from(Post)
+        .join(Revision, Revision.id == Post.current_revision_id)
+        .join(tags, sa.true())
+        .where(Post.state == PostState.IN_REVIEW)
+    ).all()
+    return sorted(names, key=str.casefold)
+
+
+def active_claims(page: Sequence[Post], now: datetime | None = None) -> dict[int, ReviewClaim]:
+    """The claims that have not lapsed on these posts, by post id (one query)."""
+    if not page:
+        return {}
+    claims = db.session.scalars(
+        sa.select(ReviewClaim).where(
+            ReviewClaim.post_id.in_([p.id for p in page]),
+            ReviewClaim.expires_at > (now or utcnow()),
+        )
+    ).unique()
+    return {c.post_id: c for c in claims}
+
+
+def last_reviewed(page: Sequence[Post]) -> dict[int, Revision]:
+    """For each of these posts that had a decision, the revision of the latest (one query)."""
+    if not page:
+        return {}
+    rows = db.session.execute(
+        sa.select(AuditEvent.post_id, Revision)
+        .join(Revision, Revision.id == AuditEvent.revision_id)
+        .where(
+            AuditEvent.post_id.in_([p.id for p in page]),
+            AuditEvent.action.in_(("post.approve", "post.request_changes")),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    found: dict[int, Revision] = {}
+    for post_id, revision in rows:
+        found.setdefault(post_id, revision)
+    return found
