@@ -109,9 +109,7 @@ def accept(token: str) -> Any:
         return page, refusal.status
 
     with attempt(answer=refused):
-        user = invitations.accept(token, name, request.form.get("password", ""))
-    sign_in(user)
-    db.session.commit()  # the new session's row
+        sign_in(invitations.accept(token, name, request.form.get("password", "")))
     flash("Welcome! Your account is ready.", "success")
     return redirect(url_for("desk.index"))
 
@@ -137,9 +135,7 @@ def setup() -> Any:
         return page, refusal.status
 
     with attempt(answer=refused):
-        user = accounts.create_first_admin(email, name, request.form.get("password", ""))
-    sign_in(user)
-    db.session.commit()  # the new session's row
+        sign_in(accounts.create_first_admin(email, name, request.form.get("password", "")))
     flash("You are the first admin. Invite your colleagues from People.", "success")
     return redirect(url_for("admin.people_page"))
 

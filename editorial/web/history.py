@@ -44,9 +44,6 @@ bp = Blueprint("history", __name__, url_prefix="/posts/<int:post_id>")
 signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 
 
-def _viewable(post_id: int) -> Post:
-    return post_or_404(post_id, ops.can_view)
-
 
 def _revision(post: Post, number: int) -> Revision:
     revision = post.revisions.filter_by(number=number).first()
@@ -58,7 +55,7 @@ def _revision(post: Post, number: int) -> Revision:
 @bp.get("/history")
 @signed_in
 def index(post_id: int) -> str:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     revisions = post.revisions.order_by(None).order_by(Revision.number.desc()).all()
     numbers = {r.id: r.number for r in revisions}
     events = db.session.scalars(
@@ -86,7 +83,7 @@ def index(post_id: int) -> str:
 @bp.get("/revisions/<int:number>")
 @signed_in
 def revision(post_id: int, number: int) -> str:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     shown = _revision(post, number)
     return render_template(
         "history/revision.html",
@@ -102,7 +99,7 @@ def revision(post_id: int, number: int) -> str:
 @signed_in
 def preview(post_id: int, number: int) -> str:
     """One revision exactly as the public site would show it."""
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     shown = _revision(post, number)
     return render_post_page(
         shown.content,
@@ -118,7 +115,7 @@ def preview(post_id: int, number: int) -> str:
 @bp.get("/diff")
 @signed_in
 def diff(post_id: int) -> str:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     last = post.current_revision.number
     old_number = request.args.get("from", type=db_id) or max(last - 1, 1)
     new_number = request.args.get("to", type=db_id) or last
@@ -136,7 +133,7 @@ def diff(post_id: int) -> str:
 @bp.post("/revisions/<int:number>/restore")
 @signed_in
 def restore(post_id: int, number: int) -> Any:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     if not ops.can_edit(post, current_user):
         abort(403)
     if not EmptyForm().validate_on_submit():

@@ -10,6 +10,7 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from editorial.models import Post, Role, db
+from editorial.operations.posts import can_view
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,8 +31,9 @@ def role_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
-def post_or_404(post_id: int, allowed: Callable[[Any, Any], bool]) -> Any:
-    """The post with ``post_id`` (else 404) if ``allowed(post, current_user)`` (else 403)."""
+def post_or_404(post_id: int, allowed: Callable[[Any, Any], bool] = can_view) -> Any:
+    """The post with ``post_id`` (else 404) if ``allowed(post, current_user)`` (else 403); by
+    default, if the signed-in user may see it."""
     post = db.get_or_404(Post, post_id)
     if not allowed(post, current_user):
         abort(403)

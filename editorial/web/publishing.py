@@ -8,9 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from editorial.extensions import db
-from editorial.models import Post, PublishJob, Role
+from editorial.models import PublishJob, Role
 from editorial.operations import outbox
-from editorial.operations import posts as ops
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.permissions import post_or_404, role_required
@@ -20,22 +19,19 @@ bp = Blueprint("publishing", __name__, url_prefix="/posts/<int:post_id>")
 signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 
 
-def _viewable(post_id: int) -> Post:
-    return post_or_404(post_id, ops.can_view)
-
 
 @bp.get("/publishing")
 @signed_in
 def status(post_id: int) -> str:
     """The status line (htmx polls it every few seconds while a job is under way)."""
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     return render_template("publishing/_publishing.html", post=post, job=outbox.latest_job(post))
 
 
 @bp.post("/publishing/retry")
 @signed_in
 def retry(post_id: int) -> Any:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     job = db.get_or_404(PublishJob, request.form.get("job", type=db_id) or 0)
     if job.post_id != post.id:
         abort(404)
@@ -49,7 +45,7 @@ def retry(post_id: int) -> Any:
 @bp.post("/retract")
 @signed_in
 def retract(post_id: int) -> Any:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     back = url_for("history.index", post_id=post.id)
     with attempt(back, "Not retracted: {}"):
         outbox.request_retract(post, current_user)

@@ -76,14 +76,11 @@ def _tags(post: Post) -> list[str]:
     return post.current_revision.content.get("tags", [])
 
 
-def _viewable(post_id: int) -> Post:
-    return post_or_404(post_id, ops.can_view)
-
 
 @bp.get("/<int:post_id>")
 @reviewer_only
 def page(post_id: int) -> Any:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     return render_page(post)
 
 
@@ -120,7 +117,7 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
 @bp.post("/<int:post_id>/claim")
 @reviewer_only
 def claim(post_id: int) -> Any:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     back = url_for("review.page", post_id=post.id)
     with attempt(back, "Not claimed: {}"):
         held = review.claim(post, current_user, current_app.config["REVIEW_CLAIM_MINUTES"])
@@ -131,7 +128,7 @@ def claim(post_id: int) -> Any:
 @bp.post("/<int:post_id>/release")
 @reviewer_only
 def release(post_id: int) -> Any:
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     with attempt(url_for("review.queue")):
         review.release(post, current_user)
     flash("Released: another reviewer can take it.", "info")
@@ -149,7 +146,7 @@ _DONE = {
 @reviewer_only
 def decide(post_id: int) -> Any:
     """Save the checklist, approve, or request changes (the button pressed says which)."""
-    post = _viewable(post_id)
+    post = post_or_404(post_id)
     action = request.form.get("action", "")
     ticked = set(request.form.getlist("item"))
     comment = request.form.get("comment", "")
