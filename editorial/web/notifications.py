@@ -5,28 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from editorial.extensions import db
 from editorial.models import Notification
 from editorial.operations.notifications import mark_all_read, unread_count
-from editorial.web.forms import db_id
+from editorial.web.paging import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+PAGE_SIZE = 50
 
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    notes = db.paginate(
+    notes = paginate(
         sa.select(Notification)
         .where(Notification.user_id == current_user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
-        page=min(request.args.get("page", 1, type=db_id), 10**9),
-        per_page=50,
-        error_out=False,
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        # Each row links to its post, and where depends on the post's author: one query.
+        .options(selectinload(Notification.post)),
+        PAGE_SIZE,
     )
     return render_template("notifications/index.html", notes=notes)
 

@@ -24,3 +24,12 @@ def statements() -> Iterator[list[str]]:
         yield seen
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def fresh_get(client: Any, path: str) -> str:
+    """The text of ``path`` (asserted 200), fetched with an empty session, as each request
+    starts in production: nothing the test loaded is reused."""
+    db.session.remove()
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
