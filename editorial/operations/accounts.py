@@ -81,6 +81,22 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
+def people_query(search: str = "", role: Role | None = None) -> sa.Select[tuple[User]]:
+    """Everyone, by name, for the People page: those whose name or e-mail contains ``search``
+    (any case), and who hold ``role`` when given."""
+    query = sa.select(User).order_by(User.display_name, User.id)
+    if search:
+        query = query.where(
+            sa.or_(
+                User.display_name.icontains(search, autoescape=True),
+                User.email.icontains(search, autoescape=True),
+            )
+        )
+    if role is not None:
+        query = query.where(User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == role)))
+    return query
+
+
 def has_users() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) > 0
 

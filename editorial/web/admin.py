@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -23,16 +22,42 @@ from editorial.models import Role, User
 from editorial.operations import accounts, invitations, notifications
 from editorial.web.actions import attempt
 from editorial.web.auth import sign_in
+from editorial.web.paging import page_arg, paginate
 from editorial.web.permissions import role_required
 
 bp = Blueprint("admin", __name__)
 
 admin_only = role_required(Role.ADMIN)
 
+PEOPLE_PAGE_SIZE = 50
+SEARCH_LIMIT = 100  # characters of a search kept: no name or e-mail is longer
+
+
+def _people_list() -> dict[str, Any]:
+    """Which people the page lists, from the query string: the search, the role and the page.
+    The forms on the page post with them, so that an action comes back to the same list."""
+    role = request.args.get("role", "")
+    return {
+        "q": " ".join(request.args.get("q", "").split())[:SEARCH_LIMIT] or None,
+        # An unknown role shows everyone rather than an error page.
+        "role": role if role in {r.value for r in Role} else None,
+        "page": page_arg() if page_arg() > 1 else None,
+    }
+
+
+def _back_to_people() -> str:
+    return url_for("admin.people_page", **_people_list())
+
 
 def _people_page(status: int = 200, **extra: Any) -> Any:
-    users = db.session.scalars(sa.select(User).order_by(User.display_name, User.id)).all()
-    return render_template("admin/people.html", users=users, roles=list(Role), **extra), status
+    shown = _people_list()
+    query = accounts.people_query(shown["q"] or "", Role(shown["role"]) if shown["role"] else None)
+    # Each row's roles come with the page, in one more query (User.role_rows is selectin).
+    people = paginate(query, PEOPLE_PAGE_SIZE)
+    page = render_template(
+        "admin/people.html", people=people, shown=shown, roles=list(Role), **extra
+    )
+    return page, status
 
 
 @bp.get("/admin/people")
@@ -63,7 +88,7 @@ def invite() -> Any:
             current_app.logger.warning("Could not queue the invitation e-mail.")
         else:
             flash(f"Invitation e-mailed to {invitation.email}.", "success")
-            return redirect(url_for("admin.people_page"))
+            return redirect(_back_to_people())
     # No mail: the link is shown once, to the admin, to pass on; never cached.
     page, status = _people_page(invited=invitation, link=link)
     return page, status, {"Cache-Control": "no-store"}
@@ -74,10 +99,10 @@ def invite() -> Any:
 def roles(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     wanted = _roles(request.form.getlist("role"))
-    with attempt(url_for("admin.people_page"), "Roles not changed: {}"):
+    with attempt(_back_to_people(), "Roles not changed: {}"):
         accounts.set_roles(user, wanted, current_user)
     flash(f"Roles of {user.display_name} saved.", "success")
-    return redirect(url_for("admin.people_page"))
+    return redirect(_back_to_people())
 
 
 @bp.post("/admin/people/<int:user_id>/active")
@@ -85,11 +110,11 @@ def roles(user_id: int) -> Any:
 def active(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     wanted = request.form.get("active") == "1"
-    with attempt(url_for("admin.people_page"), "Not changed: {}"):
+    with attempt(_back_to_people(), "Not changed: {}"):
         accounts.set_active(user, wanted, current_user)
     state = "reactivated" if wanted else "deactivated; their sessions and tokens stop working"
     flash(f"{user.display_name} {state}.", "success")
-    return redirect(url_for("admin.people_page"))
+    return redirect(_back_to_people())
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
