@@ -36,7 +36,8 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
         raise InvalidInput.single("name", "Name the token (for example, the agent that uses it).")
     if len(name) > NAME_LIMIT:
         raise InvalidInput.single("name", f"At most {NAME_LIMIT} characters; this has {len(name)}.")
-    if len(list_tokens(user)) >= TOKEN_LIMIT:
+    live = db.session.scalar(sa.select(sa.func.count()).select_from(tokens_query(user).subquery()))
+    if live >= TOKEN_LIMIT:
         raise InvalidInput.single(
             "name", f"You have {TOKEN_LIMIT} tokens already; revoke one you no longer use."
         )
@@ -54,15 +55,18 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     return row, token
 
 
+def tokens_query(user: User) -> sa.Select[tuple[ApiToken]]:
+    """The user's tokens that are not revoked, newest first (for a page of them)."""
+    return (
+        sa.select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+
+
 def list_tokens(user: User) -> list[ApiToken]:
     """The user's tokens that are not revoked, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-        )
-    )
+    return list(db.session.scalars(tokens_query(user)))
 
 
 def revoke_token(token: ApiToken, actor: User) -> None:

@@ -11,8 +11,11 @@ from editorial.extensions import db
 from editorial.models import ApiToken
 from editorial.operations import accounts, tokens
 from editorial.web.actions import attempt
+from editorial.web.paging import paginate
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+TOKENS_PAGE_SIZE = 20
 
 
 def _account_page(status: int = 200, **extra: Any) -> Any:
@@ -66,7 +69,7 @@ def _tokens_page(
     # A new token is shown in this response only: never stored, flashed or redirected with.
     page = render_template(
         "account/tokens.html",
-        tokens=tokens.list_tokens(current_user),
+        tokens=paginate(tokens.tokens_query(current_user), TOKENS_PAGE_SIZE),
         created=created,
         error=error,
         name=name,
