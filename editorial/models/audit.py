@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from editorial.models.accounts import User
 from editorial.models.base import UTCDateTime, db, utcnow
-from editorial.models.posts import Revision
+from editorial.models.posts import Post, Revision
 
 
 class AuditEvent(db.Model):
@@ -32,6 +32,10 @@ class AuditEvent(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+    # Read-only, for lists that load a page's posts and revisions in one query each: events
+    # are written by id (operations.audit.record), and never changed.
+    post: Mapped[Post | None] = relationship(viewonly=True)
+    revision: Mapped[Revision | None] = relationship(viewonly=True)
 
 
 @sa.event.listens_for(Revision, "before_update")

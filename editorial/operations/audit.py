@@ -1,13 +1,17 @@
-"""The audit log: append-only records of who did what, when, to which post and revision."""
+"""The audit log: append-only records of who did what, when, to which post and revision;
+written with ``record``, read a page at a time with ``events_query``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from editorial.models import AuditEvent, db, utcnow
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from editorial.models import AuditEvent, Revision, User, db, utcnow
 
 if TYPE_CHECKING:
-    from editorial.models import Post, Revision, User
+    from editorial.models import Post
 
 
 def record(
@@ -29,3 +33,68 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# How each action reads on the desk: the history page, and the audit log's action filter
+# (whose choices are these, in this order).
+ACTION_LABELS = {
+    "post.created": "Created",
+    "post.revised": "Saved a revision",
+    "post.restored": "Restored an earlier revision",
+    "post.changes_discarded": "Discarded unsaved changes",
+    "post.submit": "Submitted for review",
+    "post.withdraw": "Withdrew from review",
+    "post.claimed": "Claimed for review",
+    "post.released": "Released the review claim",
+    "post.approve": "Approved",
+    "post.request_changes": "Requested changes",
+    "post.publish": "Published",
+    "post.retract_requested": "Asked to retract",
+    "post.retract": "Retracted",
+    "job.retried": "Retried publishing",
+    "comment.added": "Commented",
+    "comment.resolved": "Resolved a comment",
+    "user.created": "Created an account",
+    "user.invited": "Invited someone",
+    "user.roles_changed": "Changed roles",
+    "user.activated": "Reactivated an account",
+    "user.deactivated": "Deactivated an account",
+    "user.password_changed": "Changed their password",
+    "token.created": "Made an API token",
+    "token.revoked": "Revoked an API token",
+}
+
+
+def action_label(action: str) -> str:
+    """How ``action`` reads on the desk (an action without a label reads as itself)."""
+    return ACTION_LABELS.get(action, action)
+
+
+def events_query(
+    action: str = "", actor_id: int | None = None, post_id: int | None = None
+) -> sa.Select[tuple[AuditEvent]]:
+    """Audit events, newest first, of one action, by one actor, about one post when given;
+    each with its actor, post (and the post's current revision, its title) and revision
+    loaded for a whole page in one query each."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if post_id is not None:
+        query = query.where(AuditEvent.post_id == post_id)
+    return query.options(
+        selectinload(AuditEvent.actor),
+        selectinload(AuditEvent.revision).load_only(Revision.id, Revision.number),
+    )
+
+
+def event_actors() -> list[User]:
+    """Everyone who did something recorded, by name: the audit log's actor filter."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.id.in_(sa.select(AuditEvent.actor_id).distinct()))
+            .order_by(User.display_name, User.id)
+        )
+    )

@@ -7,42 +7,28 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import load_only, selectinload
 
 from editorial.domain.diff import diff_posts
-from editorial.extensions import db
-from editorial.models import AuditEvent, Post, Revision, Role
+from editorial.models import Post, Revision, Role
 from editorial.operations import posts as ops
+from editorial.operations.audit import action_label, events_query
 from editorial.operations.outbox import latest_job
 from editorial.operations.working_copy import working_copy
 from editorial.site.pages import render_post_page
 from editorial.web.actions import attempt
 from editorial.web.forms import EmptyForm, db_id
+from editorial.web.paging import paginate
 from editorial.web.permissions import post_or_404, role_required
-
-# How the audit log reads on the history page.
-EVENT_LABELS = {
-    "post.created": "Created",
-    "post.revised": "Saved a revision",
-    "post.restored": "Restored an earlier revision",
-    "post.changes_discarded": "Discarded unsaved changes",
-    "post.submit": "Submitted for review",
-    "post.withdraw": "Withdrew from review",
-    "post.approve": "Approved",
-    "post.request_changes": "Requested changes",
-    "post.publish": "Published",
-    "post.retract": "Retracted",
-    "post.retract_requested": "Asked to retract",
-    "job.retried": "Retried publishing",
-    "post.claimed": "Claimed for review",
-    "post.released": "Released the review claim",
-    "comment.added": "Commented",
-    "comment.resolved": "Resolved a comment",
-}
 
 bp = Blueprint("history", __name__, url_prefix="/posts/<int:post_id>")
 
 signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 
+# A post's revisions and its audit events are each a page at a time, with page numbers of
+# their own in the URL (``rev_page``, ``events_page``).
+REVISIONS_PAGE_SIZE = 50
+EVENTS_PAGE_SIZE = 50
 
 
 def _revision(post: Post, number: int) -> Revision:
@@ -56,19 +42,29 @@ def _revision(post: Post, number: int) -> Revision:
 @signed_in
 def index(post_id: int) -> str:
     post = post_or_404(post_id)
-    revisions = post.revisions.order_by(None).order_by(Revision.number.desc()).all()
-    numbers = {r.id: r.number for r in revisions}
-    events = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.post_id == post.id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    ).all()
+    revisions = paginate(
+        sa.select(Revision)
+        .where(Revision.post_id == post.id)
+        .order_by(Revision.number.desc())
+        .options(
+            # The list shows who and when, not the content: the rows stay small.
+            load_only(Revision.number, Revision.created_at, Revision.created_by_id),
+            selectinload(Revision.created_by),
+        ),
+        REVISIONS_PAGE_SIZE,
+        "rev_page",
+    )
+    events = paginate(events_query(post_id=post.id), EVENTS_PAGE_SIZE, "events_page")
     return render_template(
         "history/history.html",
         post=post,
         revisions=revisions,
-        events=[
-            (e, numbers.get(e.revision_id), EVENT_LABELS.get(e.action, e.action)) for e in events
+        # The compare form's choices: every number, none of the rows.
+        numbers=list(range(post.current_revision.number if post.current_revision else 0, 0, -1)),
+        events=events,
+        rows=[
+            (e, e.revision.number if e.revision else None, action_label(e.action))
+            for e in events.items
         ],
         working=working_copy(post),
         can_edit=ops.can_edit(post, current_user),
