@@ -32,6 +32,7 @@ def create_app(
     from editorial.web import (
         accounts,
         admin,
+        audit,
         auth,
         comments,
         desk,
@@ -84,6 +85,7 @@ def create_app(
     app.register_blueprint(publishing.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit.bp)
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
     error_pages.init_app(app, api_problem=problem)

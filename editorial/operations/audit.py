@@ -71,30 +71,20 @@ def action_label(action: str) -> str:
 
 
 def events_query(
-    action: str = "", actor_id: int | None = None, post_id: int | None = None
+    action: str = "", actor_email: str = "", post_id: int | None = None
 ) -> sa.Select[tuple[AuditEvent]]:
-    """Audit events, newest first, of one action, by one actor, about one post when given;
-    each with its actor, post (and the post's current revision, its title) and revision
-    loaded for a whole page in one query each."""
+    """Audit events, newest first: of one action, by the person with one e-mail address,
+    about one post, when given. Each event's actor and revision (its number) load for a whole
+    page in one query each."""
     query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:
         query = query.where(AuditEvent.action == action)
-    if actor_id is not None:
-        query = query.where(AuditEvent.actor_id == actor_id)
+    if actor_email:
+        by = sa.select(User.id).where(User.email == actor_email.strip().lower())
+        query = query.where(AuditEvent.actor_id.in_(by))
     if post_id is not None:
         query = query.where(AuditEvent.post_id == post_id)
     return query.options(
         selectinload(AuditEvent.actor),
         selectinload(AuditEvent.revision).load_only(Revision.id, Revision.number),
-    )
-
-
-def event_actors() -> list[User]:
-    """Everyone who did something recorded, by name: the audit log's actor filter."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.id.in_(sa.select(AuditEvent.actor_id).distinct()))
-            .order_by(User.display_name, User.id)
-        )
     )
