@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
+from editorial.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from editorial.domain.interchange import RankingPost
 
 
@@ -94,6 +95,9 @@ class PostSummary(BaseModel):
 
 class PostList(BaseModel):
     posts: list[PostSummary]
+    next: str | None = Field(
+        None, description='The next page\'s URL (also sent as a `Link: rel="next"` header).'
+    )
 
 
 class ProblemField(BaseModel):
@@ -141,6 +145,20 @@ def openapi() -> dict[str, Any]:
     schemas = defs["$defs"]
     post_id = {"name": "post_id", "in": "path", "required": True, "schema": {"type": "integer"}}
     common = (401, 403, 404, 422, 429)
+    paging = [
+        {
+            "name": "limit",
+            "in": "query",
+            "description": f"Posts a page, {DEFAULT_LIMIT} when left out.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+        {
+            "name": "after",
+            "in": "query",
+            "description": "The cursor in the previous page's `next` link.",
+            "schema": {"type": "string"},
+        },
+    ]
 
     def op(
         summary: str,
@@ -178,7 +196,7 @@ def openapi() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": {
             "/posts": {
-                "get": op("List my posts", "PostList", errors=(401, 429)),
+                "get": op("List my posts", "PostList", errors=(401, 422, 429), params=paging),
                 "post": op("Create a draft", "PostOut", "201", "RankingPost", writes),
             },
             "/posts/{post_id}": {
@@ -216,6 +234,8 @@ def openapi() -> dict[str, Any]:
             "/posts/{post_id}/export": {
                 "get": op("Export in the interchange format", "RankingPost", params=[post_id])
             },
-            "/review/queue": {"get": op("Posts in review", "PostList", errors=(401, 403, 429))},
+            "/review/queue": {
+                "get": op("Posts in review", "PostList", errors=(401, 403, 422, 429), params=paging)
+            },
         },
     }

@@ -14,6 +14,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from pydantic import ValidationError
 
+from editorial.api.paging import next_link, post_page
 from editorial.api.problems import problem
 from editorial.api.schemas import Decision, Update, openapi
 from editorial.domain import rules
@@ -161,21 +162,17 @@ def schema_document() -> Any:
 
 @bp.get("/posts")
 def list_posts() -> Any:
-    posts = db.session.scalars(
-        sa.select(Post).where(Post.author_id == _user().id).order_by(Post.updated_at.desc())
-    ).all()
-    return jsonify(posts=[_summary(p) for p in posts])
+    """My posts, the most recently changed first, a page at a time."""
+    return _listing("api.list_posts", sa.select(Post).where(Post.author_id == _user().id), True)
 
 
-def _summary(post: Post) -> dict[str, Any]:
-    return {
-        "id": post.id,
-        "slug": post.slug,
-        "title": post.title,
-        "state": post.state.value,
-        "revision": post.current_revision.number,
-        "updated_at": post.updated_at.isoformat(),
-    }
+def _listing(endpoint: str, query: sa.Select[Any], newest_first: bool) -> Any:
+    posts, cursor = post_page(query, newest_first)
+    link = next_link(endpoint, cursor)
+    response = jsonify(posts=posts, next=link)
+    if link:
+        response.headers["Link"] = f'<{link}>; rel="next"'
+    return response
 
 
 @bp.post("/posts")
@@ -271,10 +268,8 @@ def export(post_id: int) -> Any:
 def queue() -> Any:
     if not _user().has_role(Role.REVIEWER):
         return problem(403, "Only reviewers see the review queue.")
-    posts = db.session.scalars(
-        sa.select(Post).where(Post.state == PostState.IN_REVIEW).order_by(Post.updated_at)
-    ).all()
-    return jsonify(posts=[_summary(p) for p in posts])
+    # Waiting longest first, as the desk's queue.
+    return _listing("api.queue", sa.select(Post).where(Post.state == PostState.IN_REVIEW), False)
 
 
 def _paths(exc: ValidationError) -> list[tuple[str, str]]:
