@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from slugify import slugify
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from editorial.domain import rules
@@ -34,6 +35,22 @@ def counts_for(revision: Revision) -> FindingCounts:
     """How many error and warning findings a stored revision has (stored, like its findings)."""
     stored = _current_findings(revision)
     return FindingCounts(stored.errors, stored.warnings)
+
+
+def list_options() -> tuple[Any, ...]:
+    """What a list of posts shows of each, loaded for the whole page in one query each: the
+    current revision's content (not its rendering) and finding counts (not the findings),
+    and the live revision's number."""
+    counts = load_only(
+        RevisionFindings.rules_version, RevisionFindings.errors, RevisionFindings.warnings
+    )
+    return (
+        selectinload(Post.current_revision)
+        .defer(Revision.rendered)
+        .selectinload(Revision.stored_findings)
+        .options(counts),
+        selectinload(Post.published_revision).load_only(Revision.id, Revision.number),
+    )
 
 
 def store_findings(revision: Revision) -> RevisionFindings:

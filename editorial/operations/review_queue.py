@@ -8,9 +8,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import load_only
 
 from editorial.domain.workflow import PostState
 from editorial.models import AuditEvent, Post, ReviewClaim, Revision, User, db, utcnow
+
+_TAGS = "editorial.queue_tags"  # app.extensions: the tags of each revision in review, by id
 
 
 def _tag_values(revision: Any) -> Any:
@@ -51,17 +55,26 @@ def queue_authors() -> list[User]:
 
 
 def queue_tags() -> list[str]:
-    """The distinct tags of the posts in review: the queue's tag filter."""
-    tags = _tag_values(Revision)
-    names = db.session.scalars(
-        sa.select(tags.c.value)
-        .distinct()
-        .select_from(Post)
-        .join(Revision, Revision.id == Post.current_revision_id)
-        .join(tags, sa.true())
-        .where(Post.state == PostState.IN_REVIEW)
+    """The distinct tags of the posts in review: the queue's tag filter.
+
+    A revision never changes, so neither do its tags: each app keeps the tags of the revisions
+    in review and reads only those of revisions it has not seen. Reading them all costs
+    PostgreSQL a parse of every revision's whole content (60 ms for 1,000 posts in review).
+    """
+    known: dict[int, list[str]] = current_app.extensions.setdefault(_TAGS, {})
+    in_review = db.session.scalars(
+        sa.select(Post.current_revision_id).where(Post.state == PostState.IN_REVIEW)
     ).all()
-    return sorted(names, key=str.casefold)
+    missing = [rid for rid in in_review if rid not in known]
+    # Always asked, even for no revision: the page runs the same statements every time.
+    new = dict(
+        db.session.execute(
+            sa.select(Revision.id, Revision.content["tags"]).where(Revision.id.in_(missing))
+        ).all()
+    )
+    tags = {rid: known.get(rid) or new.get(rid) or [] for rid in in_review}
+    current_app.extensions[_TAGS] = tags  # only the queue's: it never grows past the queue
+    return sorted({tag for names in tags.values() for tag in names}, key=str.casefold)
 
 
 def active_claims(page: Sequence[Post], now: datetime | None = None) -> dict[int, ReviewClaim]:
@@ -84,6 +97,7 @@ def last_reviewed(page: Sequence[Post]) -> dict[int, Revision]:
     rows = db.session.execute(
         sa.select(AuditEvent.post_id, Revision)
         .join(Revision, Revision.id == AuditEvent.revision_id)
+        .options(load_only(Revision.id, Revision.post_id, Revision.number))  # the row shows it
         .where(
             AuditEvent.post_id.in_([p.id for p in page]),
             AuditEvent.action.in_(("post.approve", "post.request_changes")),

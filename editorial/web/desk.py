@@ -5,13 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
-from editorial.models import Post, Revision, Role
+from editorial.models import Post, Role
 from editorial.operations.outbox import latest_jobs
-from editorial.operations.posts import counts_for
+from editorial.operations.posts import counts_for, list_options
 from editorial.web.forms import db_id
 from editorial.web.permissions import role_required
 
@@ -30,10 +29,7 @@ def index() -> str:
     else:
         state = ""  # an unknown filter shows everything rather than an error page
     page = db.paginate(
-        query.order_by(Post.updated_at.desc(), Post.id.desc()).options(
-            selectinload(Post.current_revision).selectinload(Revision.stored_findings),
-            selectinload(Post.published_revision),
-        ),
+        query.order_by(Post.updated_at.desc(), Post.id.desc()).options(*list_options()),
         # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
         page=min(request.args.get("page", 1, type=db_id), 10**9),
         per_page=PAGE_SIZE,

@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from editorial.domain import checklist
 from editorial.domain.errors import Refusal
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
-from editorial.models import Post, Revision, Role, utcnow
+from editorial.models import Post, Role, utcnow
 from editorial.operations import comments, outbox, review, review_queue
 from editorial.operations import posts as ops
 from editorial.web.actions import attempt
@@ -36,10 +35,7 @@ def queue() -> str:
     author = request.args.get("author", type=db_id)
     tag = request.args.get("tag", "").strip()
     page = db.paginate(
-        review_queue.queue_query(author, tag).options(
-            selectinload(Post.current_revision).selectinload(Revision.stored_findings),
-            selectinload(Post.published_revision),
-        ),
+        review_queue.queue_query(author, tag).options(*ops.list_options()),
         # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
         page=min(request.args.get("page", 1, type=db_id), 10**9),
         per_page=QUEUE_PAGE_SIZE,
@@ -74,7 +70,6 @@ def queue() -> str:
 
 def _tags(post: Post) -> list[str]:
     return post.current_revision.content.get("tags", [])
-
 
 
 @bp.get("/<int:post_id>")

@@ -12,7 +12,7 @@ from editorial.models import Post, db
 from editorial.operations import posts, review
 from editorial.web.review import QUEUE_PAGE_SIZE
 from tests.helpers.queries import statements
-from tests.helpers.review import FRAMEWORKS, draft, queue_rows
+from tests.helpers.review import FRAMEWORKS, draft, queue_rows, revise_and_resubmit
 
 pytestmark = pytest.mark.csrf  # the desk signs in through its form
 
@@ -109,3 +109,26 @@ def test_the_queue_filters_by_author_and_tag_across_pages(desk, people):
         "Ada Author",
         "Wren Writer",
     ]
+
+
+def _tag_choices(page):
+    tags = re.search(r'<select id="tag-filter".*?</select>', page, re.S).group(0)
+    return re.findall(r"<option[^>]*>([^<]+)</option>", tags)[1:]
+
+
+def test_the_tag_filter_follows_the_queue_as_posts_come_and_go(desk, people):
+    # Each app remembers the tags of the revisions it has seen in review: a post that leaves
+    # the queue takes its tags along, and a new revision brings its own.
+    _in_review(people, 0, 2)
+    rob = desk("rob")
+    assert _tag_choices(_get(rob)) == ["even", "odd", "python"]
+
+    ada = db.session.merge(people["ada"])
+    odd = db.session.scalar(sa.select(Post).filter_by(slug="post-001"))
+    posts.withdraw(odd, ada)
+    db.session.commit()
+    assert _tag_choices(_get(rob)) == ["even", "python"]
+
+    odd = db.session.scalar(sa.select(Post).filter_by(slug="post-001"))
+    revise_and_resubmit(odd, lambda content: content.update(tags=["Rust"]))
+    assert _tag_choices(_get(rob)) == ["even", "python", "Rust"]
