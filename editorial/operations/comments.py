@@ -4,6 +4,7 @@ resolves them. Verbs flush, never commit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from editorial.domain import checklist
 from editorial.domain.errors import InvalidInput, PermissionDenied
@@ -99,6 +100,9 @@ def threads(post: Post) -> list[Comment]:
             sa.select(Comment)
             .where(Comment.post_id == post.id, Comment.parent_id.is_(None))
             .order_by(Comment.created_at, Comment.id)
+            # Named here: on a relationship to its own table, ``lazy="selectin"`` alone loads
+            # nothing (it needs a join_depth), and each thread would ask for its replies.
+            .options(selectinload(Comment.replies))
         )
     )
 
