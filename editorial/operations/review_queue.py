@@ -30,14 +30,12 @@ def queue_query(author_id: int | None = None, tag: str = "") -> sa.Select[tuple[
     """Posts in review, oldest first, filtered in SQL by author and by a tag (an exact tag,
     case-insensitively) of their current revision."""
     query = (
-        sa.select(Post)
-        .join(Revision, Revision.id == Post.current_revision_id)
-        .where(Post.state == PostState.IN_REVIEW)
-        .order_by(Post.updated_at, Post.id)
+        sa.select(Post).where(Post.state == PostState.IN_REVIEW).order_by(Post.updated_at, Post.id)
     )
     if author_id:
         query = query.where(Post.author_id == author_id)
-    if tag:
+    if tag:  # only then the revision: the join costs more than the rest of the query
+        query = query.join(Revision, Revision.id == Post.current_revision_id)
         tags = _tag_values(Revision)
         wanted = sa.func.lower(tags.c.value) == tag.lower()
         query = query.where(sa.select(1).select_from(tags).where(wanted).exists())
