@@ -44,6 +44,7 @@ EXPECTED_ROUTES = {
     "POST /admin/people/<int:user_id>/active admin.active",
     "POST /admin/people/invite admin.invite",
     "GET /admin/people admin.people_page",
+    "GET /admin/audit audit.index",
     "POST /admin/people/<int:user_id>/roles admin.roles",
     "GET,POST /setup admin.setup",
     "POST /api/v1/check api.check",
