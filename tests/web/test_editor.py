@@ -289,9 +289,20 @@ def test_bad_input_is_shown_next_to_its_field_with_everything_kept(
             page, fields = rerendered(press(browser, edit_url(post), fields, action="save"), 422)
             assert message in error_next_to(page, field)
             assert element(page, field)["aria-invalid"] == "true"
+            assert element(page, field)["aria-describedby"] == f"{field}-error"
             assert fields[field] == value
             assert fields["intro"] == "Typed alongside the mistake."
+            # Only the field in error says so: a screen reader announces no other as invalid.
+            assert page.count('aria-invalid="true"') == 1
+            assert '="None"' not in page
     assert revision_numbers(post) == [1]
+
+
+def test_fields_without_errors_carry_no_error_attributes(browser, post):
+    for page in (browser.get("/posts/new").text, browser.get(edit_url(post)).text):
+        assert "aria-invalid" not in page
+        assert '="None"' not in page
+        assert element(page, "title").get("aria-describedby") in (None, "title-hint")
 
 
 def test_bad_input_in_a_new_post_creates_nothing(browser):
