@@ -7,17 +7,29 @@
 It creates a throwaway PostgreSQL database, migrates it as `flask db upgrade` does, fills it
 (bench/desk_data.py), then:
 
-1. in process, through Flask's test client, times each page (the median of ``--samples``
-   requests, one at a time) and counts its SQL statements: the server's own time per request;
-2. starts gunicorn (``--workers`` sync workers) on the desk (``wsgi:app``), signs in through the
+1. starts gunicorn (``--workers`` sync workers) on the desk (``wsgi:app``), signs in through the
    sign-in form as the reviewer and as the busy writer, and drives each page with wrk
    (``-t --threads -c --connections --latency``); then the same for bench/hello.py;
-3. prints requests/s, median and p99 latency per page, the ratio to hello world's requests/s,
-   and each target with pass or fail. The exit status is 1 when a target is missed, 2 when
-   wrk or PostgreSQL is missing.
+2. in process, through Flask's test client, times each page one request at a time (medians
+   of ``--samples``): wall and CPU time, SQL statements and the time spent on them, and the
+   template's rendering; what is left is the view's own Python (sign-in, forms, rules);
+3. prints requests/s, median and p99 latency per page and the ratio to hello world's
+   requests/s, the breakdown of step 2, and each target with pass or fail. The exit status is
+   1 when a target is missed, 2 when wrk or PostgreSQL is missing. The database is dropped
+   at the end (unless ``--keep-db``) and both servers are stopped.
 
-With 8 connections on 2 workers a request waits for about three others, so wrk's median is
-about four times the server time of step 1 (and PostgreSQL and wrk share the same CPUs).
+Reading the figures. With 8 connections on 2 sync workers a request waits for about three
+others, so wrk's median is about four times the server time of step 2, and PostgreSQL, wrk
+and anything else running share the same CPUs (the header gives the load average). Every
+signed-in page pays a floor before its own work: the session, its user and the user's roles
+(three statements, Flask-Login's user loader), the unread-notification count (one more, for
+the header), the session cookie and CSRF token, about 5-6 ms on a 2-CPU machine, where hello
+world answers in under 1 ms; a tenth of hello world's requests per second leaves each
+request of a 2-worker server about 6 ms, which is that floor. Past it, the lists pay for their
+rows' revisions (the current revision's content gives the title), the editor for its form
+(a 20-entry post has about 300 fields, most of them rendered by WTForms' widgets), and the
+findings refresh for reading the whole form back before the rules run (each of WTForms'
+lists looks through every field name: 54 lists and some 730 names for 50 entries).
 """
 
 from __future__ import annotations
