@@ -88,14 +88,19 @@ def _admin_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, isolation_level="AUTOCOMMIT")
 
 
+def _missing(message: str) -> None:
+    print(f"desk_bench: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def _require_tools(admin_url: str) -> None:
     if shutil.which("wrk") is None:
-        sys.exit("desk_bench: wrk is not installed (Debian: apt-get install wrk).")
+        _missing("wrk is not installed (Debian: apt-get install wrk).")
     try:
         with _admin_engine(admin_url).connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except sa.exc.OperationalError as exc:
-        sys.exit(f"desk_bench: PostgreSQL is not reachable at {admin_url}: {exc.orig}")
+        _missing(f"PostgreSQL is not reachable at {admin_url}: {exc.orig}")
 
 
 @contextmanager
