@@ -1,37 +1,48 @@
-"""Publishing speed and memory, compared with Pelican on the same content in the same run.
+"""Publishing speed and memory, on SQLite and PostgreSQL, compared with Pelican in the same run.
 
-    .venv/bin/python -m bench.site_bench            # 10,000 and 100 posts, Pelican included
-    .venv/bin/python -m bench.site_bench --posts 2000 --no-pelican --no-worker
+    .venv/bin/python -m bench.site_bench                       # 100 and 10,000 posts, SQLite
+    .venv/bin/python -m bench.site_bench --database sqlite --database postgresql --huge
+    .venv/bin/python -m bench.site_bench --sizes 100,2000 --no-pelican --no-worker
 
-For each size it builds a SQLite database of published ranking posts (bench/corpus.py), then
-measures: the full rebuild (`editorial site rebuild`'s work, in its own process, best of 3,
-wall time and the larger process's peak memory); publishing one more post (the task's own
-time, in process); approve -> live through a real Redis and a real `celery worker` (median);
-and Pelican 4.x building the same posts as Markdown, from scratch (best of 2) and again after
-one post changed (with its cache). Files go under --workdir (default bench/.work, ignored by
-git), on the same disk for both tools.
+For each database and size it loads a fresh database (a throwaway PostgreSQL database, dropped
+at the end even on failure) with published ranking posts (bench/corpus.py), then measures:
+the reference, rendering and atomically writing every post page from the stored HTML in one
+process (Jinja, write a temporary file, os.replace; rows are read outside the clock; one
+os.sync at the end, as the rebuild does); the full rebuild (`editorial site rebuild`'s work,
+in its own process, best of 3, wall time, each process's peak memory and where the time
+went) as a ratio to the reference; publishing one more post (the task's own time, in
+process, median, and what it spent where); approve -> live through a real Redis and a real
+`celery worker` (median); and Pelican 4.x building the same posts as Markdown, from scratch
+(best of 2) and again after one post changed (with its cache), up to 10,000 posts. Files go
+under --workdir (default bench/.work, ignored by git), on the same disk for both tools.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
-def _env(work: Path, **extra: str) -> dict[str, str]:
+def _env(work: Path, database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}",
+        DATABASE_URL=database_url,
         SITE_DIR=str(work / "site"),
         EDITORIAL_INSTANCE_PATH=str(work / "instance"),
         SECRET_KEY="bench",
@@ -49,25 +60,91 @@ def _run_python(code: str, env: dict[str, str]) -> dict[str, Any]:
 
 
 SETUP = """
-import json, sys
+import json, time
+from flask_migrate import upgrade
 from editorial import create_app
-from editorial.models import db
 from bench.corpus import populate
 app = create_app()
 with app.app_context():
-    db.create_all()
+    upgrade()  # the production schema, indexes included
+    t = time.perf_counter()
     populate({count})
-print(json.dumps({{"ok": True}}))
+print(json.dumps({{"seconds": time.perf_counter() - t}}))
+"""
+
+# The yardstick: every live post's page rendered from its stored HTML (Jinja) and written
+# atomically (a temporary file, then os.replace) into a fresh directory, in one process, then
+# one os.sync as the rebuild does. Rows are read outside the clock: no database work counts.
+REFERENCE = """
+import json, os, shutil, time, uuid
+from pathlib import Path
+import sqlalchemy as sa
+from editorial import create_app
+from editorial.models import db, Post, Revision, User
+from editorial.site.pages import render_post_page
+app = create_app()
+out = Path(app.config["SITE_DIR"]).parent / f"reference-{uuid.uuid4().hex}"
+query = (
+    sa.select(Post.public_slug, Post.published_at, Post.live_updated_at, User.display_name,
+              Revision.content, Revision.rendered)
+    .join(User, User.id == Post.author_id)
+    .join(Revision, Revision.id == Post.published_revision_id)
+    .order_by(Post.site_seq)
+)
+clock = time.perf_counter
+spent = 0.0
+os.sync()
+with app.app_context():
+    for row in db.session.execute(query.execution_options(yield_per=200)):
+        t = clock()
+        html = render_post_page(
+            row.content, {**row.rendered, "correction": ""}, author_name=row.display_name,
+            published_at=row.published_at, updated_at=row.live_updated_at,
+            assets="../../assets/", root="../../", slug=row.public_slug,
+        ).encode()
+        folder = out / "posts" / row.public_slug
+        folder.mkdir(parents=True)
+        tmp = folder / ".index.html.tmp"
+        tmp.write_bytes(html)
+        os.replace(tmp, folder / "index.html")
+        spent += clock() - t
+    t = clock()
+    os.sync()
+    synced = clock() - t
+shutil.rmtree(out)
+print(json.dumps({"seconds": spent + synced, "render_write": spent, "sync": synced}))
 """
 
 REBUILD = """
-import json, os, resource, time
+import functools, json, os, resource, time
 os.sync()  # what the setup wrote is on disk before the clock starts (Pelican gets the same)
 t0 = time.perf_counter()
 from editorial import create_app
 from editorial.models import db
 from editorial.operations import publishing
-from editorial.site import rebuild as siterebuild
+from editorial.site import build, rebuild as siterebuild
+steps, inside = {}, [False]
+
+def timed(module, name, step):
+    # Where the time goes: the rebuild's steps, timed from outside (nothing else changes;
+    # a step inside another counts for the outer one).
+    original = getattr(module, name)
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        if inside[0]:
+            return original(*args, **kwargs)
+        t, inside[0] = time.perf_counter(), True
+        try:
+            return original(*args, **kwargs)
+        finally:
+            inside[0] = False
+            steps[step] = steps.get(step, 0.0) + time.perf_counter() - t
+    setattr(module, name, wrapper)
+
+timed(siterebuild, "_write_the_rest", "home, tag pages, feeds, retraction notices (main)")
+timed(siterebuild, "_post_pages", "main process's share of the post pages, archive, sitemaps")
+timed(siterebuild, "_wait_for", "then waiting for the second process")
+timed(os, "sync", "os.sync")
 app = create_app()
 with app.app_context():
     t1 = time.perf_counter()
@@ -75,16 +152,49 @@ with app.app_context():
     siterebuild.rebuild()
     db.session.commit()
     t2 = time.perf_counter()
-# Two processes render the pages: the figure is the larger of the two peaks.
+    siterebuild.remove_old_builds()  # after the clock: the disk holds one build, not three
+# The post pages are rendered in two processes: the figure is the larger of the two peaks.
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 forked = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": t2 - t1, "with_startup": t2 - t0,
+steps["other (reading corrections, the swap)"] = (t2 - t1) - sum(steps.values())
+print(json.dumps({"seconds": t2 - t1, "with_startup": t2 - t0, "steps": steps,
                   "peak_mb": max(own, forked), "peak_mb_main": own, "peak_mb_second": forked}))
 """
 
 PUBLISH_ONE = """
-import json, time, statistics
+import collections, functools, json, time, statistics
 from editorial import create_app
+from editorial.site import build, feeds, pages
+steps = collections.defaultdict(float)
+statements = collections.Counter()
+on, counting = [False], [False]
+
+def timed(module, name, step):
+    # Where the time goes, timed from outside (nested steps are not double counted).
+    original = getattr(module, name)
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        if not on[0]:
+            return original(*args, **kwargs)
+        t = time.perf_counter()
+        on[0] = False
+        try:
+            return original(*args, **kwargs)
+        finally:
+            on[0] = True
+            steps[step] += time.perf_counter() - t
+    setattr(module, name, wrapper)
+
+timed(build, "write_post", "the post's page")
+timed(pages, "home_page", "home page")
+timed(pages, "archive_page", "archive page")
+timed(pages, "tag_name", "tag pages")
+timed(pages, "tag_page", "tag pages")
+timed(pages, "tag_posts", "feeds (site and tags)")
+timed(build, "_write_feeds", "feeds (site and tags)")
+timed(build, "write_sitemap_chunk", "sitemap chunk")
+timed(build, "write_sitemap_index", "sitemap index and pages sitemap")
+timed(build, "write_static", "static files")
 from editorial.operations import accounts, posts, review
 from editorial.tasks import publishing as publisher
 from editorial.domain.interchange import parse_post
@@ -93,21 +203,32 @@ from bench.corpus import make_content, _samples
 import random, sqlalchemy as sa
 app = create_app()
 with app.app_context():
-    writer = accounts.create_user("w-one@example.com", "W", "bench phrase 2026", [Role.WRITER])
-    reviewer = accounts.create_user("r-one@example.com", "R", "bench phrase 2026", [Role.REVIEWER])
+    phrase = "bench phrase 2026"
+    writer = accounts.create_user("w-{round}@example.com", "W", phrase, [Role.WRITER])
+    reviewer = accounts.create_user("r-{round}@example.com", "R", phrase, [Role.REVIEWER])
     db.session.commit()
     times = []
     for i in range({repeat}):
-        content = make_content(900000 + i, random.Random(i), _samples())
+        content = make_content(900000 + 100 * {round} + i, random.Random(i), _samples())
         post = posts.create_post(parse_post(content), writer)
         posts.submit_for_review(post, writer)
         review.approve(post, reviewer, review.checklist_keys(post), "", 1)
         db.session.commit()
         job = db.session.scalar(sa.select(PublishJob).order_by(PublishJob.id.desc()))
+        if i == 0:
+            sa.event.listen(db.engine, "before_cursor_execute",
+                            lambda *a: statements.update([counting[0]]))
+        on[0] = counting[0] = i > 0  # the first is a warm-up, left out of the breakdown
         t = time.perf_counter()
         publisher.run(job.id)
         times.append(time.perf_counter() - t)
-print(json.dumps({{"median": statistics.median(times), "all": times}}))
+        if on[0]:
+            steps["total"] += times[-1]
+        on[0] = counting[0] = False
+runs = len(times) - 1
+print(json.dumps({{"median": statistics.median(times[1:]), "all": times,
+                  "steps": {{k: v / runs for k, v in steps.items()}},
+                  "statements": statements[True] / runs}}))
 """
 
 APPROVE_TO_LIVE = """
@@ -143,26 +264,56 @@ print(json.dumps({{"median": statistics.median(times), "all": times}}))
 """
 
 
-def editorial_figures(work: Path, count: int, worker: bool, redis_db: int) -> dict[str, Any]:
+def editorial_figures(
+    work: Path, count: int, database_url: str, runs: int, worker: bool, redis_db: int
+) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    env = _env(work)
-    print(f"[{count}] creating {count} published posts ...", file=sys.stderr)
-    _run_python(SETUP.format(count=count), env)
-    print(f"[{count}] full rebuild, best of 3 ...", file=sys.stderr)
-    runs = [_run_python(REBUILD, env) for _ in range(3)]
-    figures: dict[str, Any] = {"rebuild": min(runs, key=lambda r: r["seconds"])}
-    figures["rebuild"]["runs"] = [round(r["seconds"], 3) for r in runs]
-    figures["rebuild"]["peak_mb"] = max(r["peak_mb"] for r in runs)
-    print(f"[{count}] publishing one post into the site ...", file=sys.stderr)
-    figures["publish_one"] = _run_python(PUBLISH_ONE.format(repeat=7), env)
+    env = _env(work, database_url)
+    label = f"[{work.parent.name} {count}]"
+    print(f"{label} creating {count} published posts ...", file=sys.stderr)
+    figures: dict[str, Any] = {"setup": _run_python(SETUP.format(count=count), env)}
+    print(f"{label} reference and full rebuild, {runs} each ...", file=sys.stderr)
+    references, rebuilds = [], []
+    for _ in range(runs):  # interleaved: a busy moment of the machine hits both alike
+        references.append(_run_python(REFERENCE, env))
+        rebuilds.append(_run_python(REBUILD, env))
+    figures["reference"] = min(references, key=lambda r: r["seconds"])
+    figures["reference"]["runs"] = [round(r["seconds"], 3) for r in references]
+    figures["rebuild"] = min(rebuilds, key=lambda r: r["seconds"])
+    figures["rebuild"]["runs"] = [round(r["seconds"], 3) for r in rebuilds]
+    for key in ("peak_mb", "peak_mb_main", "peak_mb_second"):
+        figures["rebuild"][key] = max(r[key] for r in rebuilds)
     if worker:
-        figures["approve_to_live"] = _approve_to_live(work, redis_db)
+        figures["approve_to_live"] = _approve_to_live(work, database_url, redis_db)
     return figures
 
 
-def _approve_to_live(work: Path, redis_db: int) -> dict[str, Any]:
-    env = _env(work, CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{redis_db}")
+def publish_one_figures(sites: dict[int, tuple[Path, str]], rounds: int) -> dict[int, Any]:
+    """Publishing one post into each site, the sizes taking turns, round after round: a busy
+    moment of the (shared) machine hits every size alike, so the ratio compares like with
+    like. Each run's first post warms up and is left out."""
+    runs: dict[int, list[dict[str, Any]]] = {count: [] for count in sites}
+    for number in range(rounds):
+        print(f"publishing one post, round {number + 1} of {rounds} ...", file=sys.stderr)
+        for count, (work, url) in sites.items():
+            script = PUBLISH_ONE.format(repeat=5, round=number)
+            runs[count].append(_run_python(script, _env(work, url)))
+    figures = {}
+    for count, done in runs.items():
+        times = [t for run in done for t in run["all"][1:]]
+        names = list(dict.fromkeys(name for run in done for name in run["steps"]))
+        figures[count] = {
+            "median": statistics.median(times),
+            "all": [round(t, 4) for t in times],
+            "steps": {n: statistics.fmean(r["steps"].get(n, 0.0) for r in done) for n in names},
+            "statements": statistics.fmean(run["statements"] for run in done),
+        }
+    return figures
+
+
+def _approve_to_live(work: Path, database_url: str, redis_db: int) -> dict[str, Any]:
+    env = _env(work, database_url, CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{redis_db}")
     subprocess.run(  # an empty queue: nothing from an earlier run
         ["redis-cli", "-n", str(redis_db), "FLUSHDB"], check=False, capture_output=True
     )
@@ -179,6 +330,25 @@ def _approve_to_live(work: Path, redis_db: int) -> dict[str, Any]:
         proc.terminate()
         proc.wait(10)
         log.close()
+
+
+@contextlib.contextmanager
+def throwaway_database(kind: str, work: Path, postgres_url: str) -> Iterator[str]:
+    """A fresh database's URL: a SQLite file, or a uniquely named PostgreSQL database that is
+    dropped afterwards, even when the run fails."""
+    if kind == "sqlite":
+        yield f"sqlite:///{work / 'db.sqlite3'}"
+        return
+    name = f"site_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # --- Pelican ----------------------------------------------------------------------------------
@@ -264,46 +434,91 @@ def pelican_figures(work: Path, count: int) -> dict[str, Any]:
     }
 
 
+PELICAN_UP_TO = 10_000  # Pelican takes minutes beyond this, and compares the same way
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--posts", type=int, default=10_000)
-    parser.add_argument("--small", type=int, default=100)
+    parser.add_argument(
+        "--database", action="append", choices=("sqlite", "postgresql"),
+        help="sqlite (the default), postgresql, or both (give it twice)",
+    )  # fmt: skip
+    parser.add_argument("--sizes", default="100,10000", help="post counts, comma-separated")
+    parser.add_argument("--huge", action="store_true", help="add a run with 100,000 posts")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / ".work")
     parser.add_argument("--no-pelican", action="store_true")
     parser.add_argument("--no-worker", action="store_true")
     parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+        help="where to create the throwaway database (any database of the server)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="reference and rebuild runs")
+    parser.add_argument("--rounds", type=int, default=4, help="publish-one rounds (4 posts)")
     args = parser.parse_args()
+    sizes = sorted({int(n) for n in args.sizes.split(",")} | ({100_000} if args.huge else set()))
 
-    results = {}
-    for count in (args.posts, args.small):
-        work = args.workdir / str(count)
-        results[count] = editorial_figures(work, count, not args.no_worker, args.redis_db)
-        if not args.no_pelican:
-            results[count]["pelican"] = pelican_figures(work, count)
-    _report(results, args.posts, args.small)
+    results: dict[str, dict[int, dict[str, Any]]] = {}
+    kinds = args.database or ["sqlite"]
+    for kind in kinds:
+        results[kind] = {}
+        with contextlib.ExitStack() as databases:
+            sites = {}
+            for count in sizes:
+                work = args.workdir / kind / str(count)
+                work.mkdir(parents=True, exist_ok=True)
+                url = databases.enter_context(throwaway_database(kind, work, args.postgres_url))
+                sites[count] = (work, url)
+                figures = editorial_figures(
+                    work, count, url, args.runs, not args.no_worker, args.redis_db
+                )
+                if not args.no_pelican and count <= PELICAN_UP_TO and kind == kinds[0]:
+                    figures["pelican"] = pelican_figures(work, count)
+                results[kind][count] = figures
+                print(json.dumps({kind: {count: figures}}, default=str), file=sys.stderr)
+            for count, figures in publish_one_figures(sites, args.rounds).items():
+                results[kind][count]["publish_one"] = figures
+                print(json.dumps({kind: {count: figures}}, default=str), file=sys.stderr)
+    _report(results)
 
 
-def _report(results: dict[int, dict[str, Any]], big: int, small: int) -> None:
+def _report(results: dict[str, dict[int, dict[str, Any]]]) -> None:
     print(json.dumps(results, indent=1, default=str))
     print()
-    for count in (big, small):
-        r = results[count]
-        line = (
-            f"{count:>6} posts: rebuild {r['rebuild']['seconds']:.2f} s "
-            f"(peak {r['rebuild']['peak_mb']:.0f} MB); "
-            f"publish one {r['publish_one']['median']:.3f} s"
-        )
-        if "approve_to_live" in r:
-            line += f"; approve->live median {r['approve_to_live']['median']:.3f} s"
-        if "pelican" in r:
-            p = r["pelican"]
-            line += (
-                f"; Pelican {p['full']:.1f} s full ({p['full'] / r['rebuild']['seconds']:.1f}x), "
-                f"{p['after_one_change']:.1f} s after one change"
+    for kind, by_size in results.items():
+        small = min(by_size)
+        for count, r in by_size.items():
+            rebuild, reference = r["rebuild"], r["reference"]
+            line = (
+                f"{kind:>10} {count:>7} posts: rebuild {rebuild['seconds']:.2f} s = "
+                f"{rebuild['seconds'] / reference['seconds']:.2f}x the reference "
+                f"{reference['seconds']:.2f} s (target <= 1.3x); peak "
+                f"{rebuild['peak_mb_main']:.0f} + {rebuild['peak_mb_second']:.0f} MB "
+                f"(target <= 150 each); publish one {r['publish_one']['median']:.3f} s "
+                f"({r['publish_one']['median'] / by_size[small]['publish_one']['median']:.2f}x "
+                f"{small} posts, target < 1.5; {r['publish_one']['statements']:.0f} statements)"
             )
-        print(line)
-    ratio = results[big]["publish_one"]["median"] / results[small]["publish_one"]["median"]
-    print(f"publish one: {big} posts vs {small} posts = {ratio:.2f}x (target < 1.5)")
+            if "approve_to_live" in r:
+                line += f"; approve->live median {r['approve_to_live']['median']:.3f} s"
+            if "pelican" in r:
+                p = r["pelican"]
+                line += (
+                    f"; Pelican {p['full']:.1f} s full ({p['full'] / rebuild['seconds']:.1f}x), "
+                    f"{p['after_one_change']:.1f} s after one change"
+                )
+            print(line)
+            print("      rebuild: " + _steps(rebuild["steps"]))
+            steps = dict(r["publish_one"]["steps"])
+            total = steps.pop("total", 0.0)
+            steps["other (job, rows, commit)"] = total - sum(steps.values())
+            print("  publish one: " + _steps(steps))
+
+
+def _steps(steps: dict[str, float]) -> str:
+    return "; ".join(f"{name} {seconds:.3f} s" for name, seconds in steps.items() if seconds)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,11 @@ class PostTag(db.Model):
     """A tag of a post's live version, for the tag pages and feeds (kept by the publisher)."""
 
     __tablename__ = "post_tag"
-    __table_args__ = (sa.Index("ix_post_tag_slug_site_seq", "slug", "site_seq"),)
+    __table_args__ = (
+        sa.Index("ix_post_tag_slug_site_seq", "slug", "site_seq"),
+        # A tag's name (the first of its spellings) and the next tag, each one index lookup.
+        sa.Index("ix_post_tag_slug_name", "slug", "name"),
+    )
 
     post_id: Mapped[int] = mapped_column(
         sa.ForeignKey("post.id", ondelete="CASCADE"), primary_key=True

@@ -77,6 +77,11 @@ def _tidy(directory: Path) -> None:
 
 def write_file(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` atomically; leave an identical file alone. True if written."""
+    if _BUILDING.get() is not None:
+        # A rebuild's fresh directory: nobody reads it before the swap, and one sync before
+        # the swap makes it durable.
+        write_fresh(path, data)
+        return True
     _tidy(path.parent)
     try:
         if path.read_bytes() == data:
@@ -94,6 +99,12 @@ def write_file(path: Path, data: bytes) -> bool:
     finally:
         tmp.unlink(missing_ok=True)
     return True
+
+
+def write_fresh(path: Path, data: bytes) -> None:
+    """Write a file of a rebuild's fresh directory (not atomic: nobody reads it yet)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 _BUILDING: ContextVar[Path | None] = ContextVar("site_building", default=None)
@@ -118,8 +129,10 @@ def write_post(post: Post) -> None:
     write_file(site_dir() / "posts" / post.public_slug / "index.html", pages.post_page(post))
 
 
-def _write_feeds(directory: Path, prefix: str, posts: list[Post], title: str) -> None:
-    for name, data in feeds.feed_files(prefix, posts, title).items():
+def _write_feeds(
+    directory: Path, prefix: str, posts: list[Post], title: str, known: dict[int, feeds.Item]
+) -> None:
+    for name, data in feeds.feed_files(prefix, posts, title, known).items():
         write_file(directory / name, data)
 
 
@@ -127,6 +140,7 @@ def write_indexes(changes: Changes) -> None:
     """Everything that lists posts, for what ``changes`` touched (the page itself excepted)."""
     root = site_dir()
     title = current_app.config["SITE_TITLE"]
+    known: dict[int, feeds.Item] = {}  # a post in several feeds is rendered for them once
     for seq in sorted(changes.seqs):
         number = (seq - 1) // pages.PAGE_SIZE + 1
         write_file(root / "page" / str(number) / "index.html", pages.archive_page(number))
@@ -141,11 +155,11 @@ def write_indexes(changes: Changes) -> None:
             continue
         write_file(directory / "index.html", page)
         posts = pages.tag_posts(slug, feeds.FEED_SIZE)
-        _write_feeds(directory, f"tags/{slug}/", posts, f"{title}: {name}")
+        _write_feeds(directory, f"tags/{slug}/", posts, f"{title}: {name}", known)
     newest = db.session.scalars(
         pages.live().order_by(Post.site_seq.desc()).limit(feeds.FEED_SIZE)
     ).all()
-    _write_feeds(root, "", newest, title)
+    _write_feeds(root, "", newest, title, known)
     for seq in sorted(changes.seqs):
         write_sitemap_chunk((seq - 1) // feeds.SITEMAP_CHUNK + 1)
     write_sitemap_index()

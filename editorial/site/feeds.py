@@ -20,7 +20,7 @@ from feedgen.feed import FeedGenerator
 from flask import current_app
 
 from editorial.models import Post, PostTag, db
-from editorial.site.pages import corrections_of, last_seq, render_site, site_url
+from editorial.site.pages import corrections_by_post, last_seq, render_site, site_url
 
 FEED_SIZE = 20
 SITEMAP_CHUNK = 200  # small chunks: publishing rewrites one, and a short one
@@ -161,44 +161,47 @@ def sitemap_index(urls: list[str]) -> bytes:
 # --- the site's feeds and sitemaps ------------------------------------------------------------
 
 
-def feed_items(posts: list[Post]) -> list[Item]:
-    """Feed entries for live ``posts``, each with its whole content as HTML."""
+def feed_items(posts: list[Post], known: dict[int, Item] | None = None) -> list[Item]:
+    """Feed entries for live ``posts``, each with its whole content as HTML. ``known`` keeps
+    the entries already made, by post id, for the other feeds of the same build."""
+    known = {} if known is None else known
     base = site_url()
-    items = []
-    for post in posts:
+    missing = [post for post in posts if post.id not in known]
+    corrections = corrections_by_post(post.id for post in missing) if missing else {}
+    for post in missing:
         revision = post.published_revision
         content_html = render_site(
             "site/_feed_content.html",
             post=revision.content,
             html=revision.rendered,
-            corrections=corrections_of(post),
+            corrections=corrections.get(post.id, []),
         )
-        items.append(
-            Item(
-                id=post.feed_id,
-                url=f"{base}posts/{post.public_slug}/",
-                title=revision.content["title"],
-                summary=revision.content["summary"],
-                content_html=content_html,
-                author=post.author.display_name,
-                published_at=post.published_at,
-                updated_at=post.live_updated_at or post.published_at,
-                tags=list(revision.content.get("tags", [])),
-            )
+        known[post.id] = Item(
+            id=post.feed_id,
+            url=f"{base}posts/{post.public_slug}/",
+            title=revision.content["title"],
+            summary=revision.content["summary"],
+            content_html=content_html,
+            author=post.author.display_name,
+            published_at=post.published_at,
+            updated_at=post.live_updated_at or post.published_at,
+            tags=list(revision.content.get("tags", [])),
         )
-    return items
+    return [known[post.id] for post in posts]
 
 
-def feed_files(prefix: str, posts: list[Post], title: str) -> dict[str, bytes]:
+def feed_files(
+    prefix: str, posts: list[Post], title: str, known: dict[int, Item] | None = None
+) -> dict[str, bytes]:
     """The feeds of the whole site (``prefix`` "") or of one of its folders ("tags/<slug>/"),
-    by file name."""
+    by file name (``known`` as in ``feed_items``)."""
     channel = Channel(
         title=title,
         home_url=f"{site_url()}{prefix}",
         feed_url=f"{site_url()}{prefix}feed",
         description=f"Rankings that show their reasoning, from {current_app.config['SITE_TITLE']}.",
     )
-    items = feed_items(posts)
+    items = feed_items(posts, known)
     return {
         "feed.rss": rss(channel, items),
         "feed.atom": atom(channel, items),
@@ -220,12 +223,27 @@ def posts_sitemap(number: int) -> bytes:
 
 def pages_sitemap() -> bytes:
     """The sitemap of the home page and of the tag pages."""
-    tags = db.session.execute(
-        sa.select(PostTag.slug).join(Post).where(Post.published_revision_id.is_not(None))
-        .distinct().order_by(PostTag.slug)
-    ).scalars().all()  # fmt: skip
+    tags = db.session.scalars(live_tag_slugs()).all()
     pages = [(site_url(), None)] + [(f"{site_url()}tags/{slug}/", None) for slug in tags]
     return sitemap(pages)
+
+
+def live_tag_slugs() -> sa.Select[tuple[str]]:
+    """The slugs of the tags on the site (with a live post), in order: one index lookup per tag
+    (a recursive "loose index scan"), not a read of every post's tags."""
+    slugs = sa.select(sa.func.min(PostTag.slug).label("slug")).cte("tag_slug", recursive=True)
+    after = sa.select(sa.func.min(PostTag.slug)).where(PostTag.slug > slugs.c.slug)
+    slugs = slugs.union_all(sa.select(after.scalar_subquery()).where(slugs.c.slug.is_not(None)))
+    live = (
+        sa.select(PostTag.post_id)
+        .join(Post)
+        .where(PostTag.slug == slugs.c.slug, Post.published_revision_id.is_not(None))
+    )
+    return (
+        sa.select(slugs.c.slug)
+        .where(slugs.c.slug.is_not(None), live.exists())
+        .order_by(slugs.c.slug)
+    )
 
 
 def site_sitemap_index() -> bytes:

@@ -117,12 +117,20 @@ def live() -> sa.Select[Any]:
 
 def corrections_of(post: Post) -> list[Correction]:
     """The correction notes of the versions of ``post`` that went live, oldest first."""
-    rows = db.session.scalars(
-        sa.select(Publication)
-        .where(Publication.post_id == post.id, Publication.correction.is_not(None))
+    return corrections_by_post([post.id]).get(post.id, [])
+
+
+def corrections_by_post(post_ids: Iterable[int]) -> dict[int, list[Correction]]:
+    """The correction notes of several posts (one query), oldest first, by post id."""
+    rows = db.session.execute(
+        sa.select(Publication.post_id, Publication.published_at, Publication.correction)
+        .where(Publication.post_id.in_(list(post_ids)), Publication.correction.is_not(None))
         .order_by(Publication.published_at, Publication.id)
     )
-    return [Correction(row.published_at, row.correction) for row in rows]
+    notes: dict[int, list[Correction]] = {}
+    for row in rows:
+        notes.setdefault(row.post_id, []).append(Correction(row.published_at, row.correction))
+    return notes
 
 
 def post_page(post: Post) -> bytes:

@@ -6,8 +6,8 @@ meanwhile); it must give the very bytes the incremental build (``build``) gives.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import pickle
 import shutil
 import threading
 import traceback
@@ -45,7 +45,8 @@ def rebuild(progress: Callable[[int], None] | None = None) -> Path:
 def _build_everything(progress: Callable[[int], None]) -> None:
     # The fast path of a full rebuild: plain rows instead of ORM objects, corrections read
     # once, and files written straight into the fresh directory (nobody sees it until the
-    # swap, and one sync before the swap makes it durable).
+    # swap, and one sync before the swap makes it durable). Posts are read a sitemap chunk
+    # at a time, so memory stays flat however many posts there are.
     corrections: dict[int, list[Correction]] = {}
     for row in db.session.execute(
         sa.select(Publication.post_id, Publication.published_at, Publication.correction)
@@ -53,11 +54,25 @@ def _build_everything(progress: Callable[[int], None]) -> None:
         .order_by(Publication.published_at, Publication.id)
     ):
         corrections.setdefault(row.post_id, []).append(Correction(row.published_at, row.correction))
-    shards = _rebuild_processes()
-    if shards > 1:
-        cards = _post_pages_in_two(corrections, progress)
-    else:
-        cards = _post_pages(db.session, 0, 1, corrections, progress)
+    last = pages.last_seq()
+    chunks = _Chunks(-(-last // feeds.SITEMAP_CHUNK))
+    second = _start_second_process(chunks, corrections, last) if _two_processes() else None
+    try:
+        # While the second process (if any) starts on the posts, this one writes the rest of
+        # the site first, then takes chunks of posts too until none is left.
+        _write_the_rest(progress)
+        _post_pages(db.session, chunks, corrections, last, progress)
+    except BaseException:
+        chunks.close()  # the second process stops after its current chunk
+        raise
+    finally:
+        if second is not None:
+            progress(_wait_for(second))
+    os.sync()
+
+
+def _write_the_rest(progress: Callable[[int], None]) -> None:
+    """The retraction notices, the home and tag pages, the feeds and sitemaps' index."""
     posts = build.site_dir() / "posts"
     with _FreshWriter() as writer:
         retracted = sa.select(Post).where(
@@ -66,27 +81,34 @@ def _build_everything(progress: Callable[[int], None]) -> None:
         for post in db.session.scalars(retracted):
             writer.write(posts / post.public_slug / "index.html", pages.post_page(post))
             progress(1)
-        db.session.expunge_all()
-        size = pages.PAGE_SIZE
-        count = -(-pages.last_seq() // size)
-        for number in range(1, count + 1):
-            seqs = range(number * size, (number - 1) * size, -1)
-            page = pages.archive_page(number, [cards[q] for q in seqs if q in cards], count)
-            writer.write(build.site_dir() / "page" / str(number) / "index.html", page)
+    db.session.expunge_all()
     tags = db.session.execute(
         sa.select(PostTag.slug, sa.func.min(PostTag.name)).group_by(PostTag.slug)
     ).all()
     build.write_indexes(build.Changes(tags={slug: name for slug, name in tags}))
     build.write_static()
-    chunk, site_url = feeds.SITEMAP_CHUNK, pages.site_url()
-    for number in range(1, -(-pages.last_seq() // chunk) + 1):
-        seqs = range((number - 1) * chunk + 1, number * chunk + 1)
-        urls = [
-            (f"{site_url}posts/{card['slug']}/", card["updated_at"] or card["published_at"])
-            for card in (cards[q] for q in seqs if q in cards)
-        ]
-        _write_fresh(build.site_dir() / "sitemaps" / f"posts-{number}.xml", feeds.sitemap(urls))
-    os.sync()
+    db.session.expunge_all()
+
+
+class _Chunks:
+    """The sitemap chunks of posts still to write, shared by the processes of a rebuild: each
+    takes the next one when it is free, so neither waits for the other at the end."""
+
+    def __init__(self, count: int):
+        self._count = count
+        self._next = multiprocessing.Value("q", 0)  # shared memory, survives fork
+
+    def take(self) -> int | None:
+        with self._next.get_lock():
+            number = self._next.value
+            if number >= self._count:
+                return None
+            self._next.value = number + 1
+        return number
+
+    def close(self) -> None:
+        with self._next.get_lock():
+            self._next.value = self._count
 
 
 class _FreshWriter:
@@ -106,7 +128,7 @@ class _FreshWriter:
 
     def _write(self, path: Path, data: bytes) -> None:
         try:
-            _write_fresh(path, data)
+            build.write_fresh(path, data)
         except BaseException as exc:  # noqa: BLE001 - raised again in the main thread
             self._errors.append(exc)
         finally:
@@ -121,20 +143,22 @@ class _FreshWriter:
             raise self._errors[0]
 
 
-def _rebuild_processes() -> int:
+def _two_processes() -> bool:
     """Two processes render the posts' pages where there are two cores and fork exists."""
     wanted = int(current_app.config.get("SITE_REBUILD_PROCESSES") or min(os.cpu_count() or 1, 2))
-    return 2 if wanted > 1 and hasattr(os, "fork") else 1
+    return wanted > 1 and hasattr(os, "fork")
 
 
 def _post_pages(
     session: Any,
-    shard: int,
-    shards: int,
+    chunks: _Chunks,
     corrections: dict[int, list[Correction]],
-    progress: Callable[[int], None],
-) -> dict[int, dict[str, Any]]:
-    """Write the pages of live posts whose id falls in ``shard``; return their cards."""
+    last: int,
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Take sitemap chunks until none is left and write, for each, the pages of its live posts,
+    its archive pages and the chunk itself; return how many post pages."""
+    size = feeds.SITEMAP_CHUNK  # a whole number of archive pages
     query = (
         sa.select(
             Post.id, Post.public_slug, Post.published_at, Post.live_updated_at, Post.site_seq,
@@ -142,44 +166,75 @@ def _post_pages(
         )
         .join(User, User.id == Post.author_id)
         .join(Revision, Revision.id == Post.published_revision_id)
-        .where(Post.id % shards == shard)
-        .order_by(Post.id)
+        .order_by(Post.site_seq)
     )  # fmt: skip
-    posts = build.site_dir() / "posts"
-    cards: dict[int, dict[str, Any]] = {}  # site_seq -> what the archive pages show
+    written = 0
     with _FreshWriter() as writer:
-        for row in session.execute(query.execution_options(yield_per=500)):
-            html = render_post_page(
-                row.content,
-                {**row.rendered, "correction": ""},
-                author_name=row.display_name,
-                published_at=row.published_at,
-                updated_at=row.live_updated_at,
-                corrections=corrections.get(row.id, ()),
-                assets="../../assets/",
-                root="../../",
-                slug=row.public_slug,
-            )
-            writer.write(posts / row.public_slug / "index.html", html.encode())
-            cards[row.site_seq] = {
-                "title": row.content["title"],
-                "summary": row.content["summary"],
-                "slug": row.public_slug,
-                "author": row.display_name,
-                "published_at": row.published_at,
-                "updated_at": row.live_updated_at,
-                "entries": len(row.content.get("entries", [])),
-            }
-            progress(1)
-    return cards
+        while (number := chunks.take()) is not None:
+            cards: list[dict[str, Any]] = []  # what the archive pages and the sitemap show
+            seqs = Post.site_seq.between(number * size + 1, (number + 1) * size)
+            for row in session.execute(query.where(seqs).execution_options(yield_per=50)):
+                writer.write(*_post_page(row, corrections))
+                cards.append(_card(row))
+                progress(1)
+            written += len(cards)
+            _write_chunk(writer, number, cards, last)
+    return written
 
 
-def _post_pages_in_two(
-    corrections: dict[int, list[Correction]], progress: Callable[[int], None]
-) -> dict[int, dict[str, Any]]:
-    # Rendering is most of a rebuild and holds the GIL: a forked process takes the odd post
-    # ids, with a database connection of its own (never one inherited from this process),
-    # and sends its cards back through a pipe.
+def _post_page(row: Any, corrections: dict[int, list[Correction]]) -> tuple[Path, bytes]:
+    html = render_post_page(
+        row.content,
+        {**row.rendered, "correction": ""},
+        author_name=row.display_name,
+        published_at=row.published_at,
+        updated_at=row.live_updated_at,
+        corrections=corrections.get(row.id, ()),
+        assets="../../assets/",
+        root="../../",
+        slug=row.public_slug,
+    )
+    return build.site_dir() / "posts" / row.public_slug / "index.html", html.encode()
+
+
+def _card(row: Any) -> dict[str, Any]:
+    return {
+        "seq": row.site_seq,
+        "title": row.content["title"],
+        "summary": row.content["summary"],
+        "slug": row.public_slug,
+        "author": row.display_name,
+        "published_at": row.published_at,
+        "updated_at": row.live_updated_at,
+        "entries": len(row.content.get("entries", [])),
+    }
+
+
+def _write_chunk(writer: _FreshWriter, number: int, cards: list[dict[str, Any]], last: int) -> None:
+    """Sitemap chunk ``number`` (from 0) and its archive pages, from its live posts' cards."""
+    size, chunk, root = pages.PAGE_SIZE, feeds.SITEMAP_CHUNK, build.site_dir()
+    count = -(-last // size)
+    first_page = number * chunk // size + 1
+    for page in range(first_page, min(first_page + chunk // size, count + 1)):
+        low, high = (page - 1) * size + 1, page * size
+        listed = [card for card in reversed(cards) if low <= card["seq"] <= high]
+        writer.write(
+            root / "page" / str(page) / "index.html", pages.archive_page(page, listed, count)
+        )
+    site_url = pages.site_url()
+    urls = [
+        (f"{site_url}posts/{card['slug']}/", card["updated_at"] or card["published_at"])
+        for card in cards
+    ]
+    writer.write(root / "sitemaps" / f"posts-{number + 1}.xml", feeds.sitemap(urls))
+
+
+def _start_second_process(
+    chunks: _Chunks, corrections: dict[int, list[Correction]], last: int
+) -> tuple[int, int]:
+    # Rendering is most of a rebuild and holds the GIL: a forked process takes chunks too,
+    # with a database connection of its own (never one inherited from this process), and
+    # tells how many post pages it wrote through a pipe.
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the second process
@@ -188,32 +243,27 @@ def _post_pages_in_two(
             os.close(read_end)
             engine = sa.create_engine(db.engine.url)
             with sa.orm.Session(engine) as session:
-                cards = _post_pages(session, 1, 2, corrections, lambda n: None)
-            with os.fdopen(write_end, "wb") as out:
-                out.write(pickle.dumps(cards))
+                written = _post_pages(session, chunks, corrections, last)
+            with os.fdopen(write_end, "w") as out:
+                out.write(str(written))
             status = 0
         except BaseException:  # noqa: BLE001 - reported, and the parent fails the rebuild
             traceback.print_exc()
         finally:
             os._exit(status)  # no cleanup of what belongs to the parent (its connections)
     os.close(write_end)
-    try:
-        cards = _post_pages(db.session, 0, 2, corrections, progress)
-    finally:
-        with os.fdopen(read_end, "rb") as answer:
-            data = answer.read()
-        _, status = os.waitpid(pid, 0)
+    return pid, read_end
+
+
+def _wait_for(second: tuple[int, int]) -> int:
+    """Wait for the second process to finish; how many post pages it wrote."""
+    pid, read_end = second
+    with os.fdopen(read_end) as answer:
+        written = answer.read()
+    _, status = os.waitpid(pid, 0)
     if status != 0:
         raise RuntimeError("The second rebuild process failed; see the error above.")
-    # From our own forked process, through a pipe only it and we hold: nothing untrusted.
-    theirs = pickle.loads(data)  # noqa: S301  # nosec B301
-    progress(len(theirs))
-    return cards | theirs
-
-
-def _write_fresh(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    return int(written)
 
 
 def _swap_in(target: Path, fresh: Path, builds: Path) -> None:

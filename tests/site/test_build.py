@@ -11,6 +11,7 @@ import pytest
 
 from editorial.models import db, utcnow
 from editorial.operations import outbox
+from editorial.site import feeds as sitefeeds
 from editorial.site import pages as sitepages
 from editorial.tasks import publishing as publisher
 from tests.helpers.publisher import (
@@ -102,6 +103,32 @@ def test_the_full_rebuild_equals_the_site_after_corrections_and_retractions(
     assert page_path(site, post).is_file()
     assert site.resolve() != site
     assert_site_whole(site)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_full_rebuild_equals_the_site_over_several_sitemap_chunks(
+    app, publish, reviewer, runner, site, small_pages, monkeypatch, processes
+):
+    # Sitemap chunks of two archive pages: the rebuild's processes share out four chunks.
+    monkeypatch.setattr(sitefeeds, "SITEMAP_CHUNK", 2 * small_pages)
+    monkeypatch.setitem(app.config, "SITE_REBUILD_PROCESSES", processes)
+    posts = [publish(n) for n in range(1, 21)]
+    job = outbox.request_retract(posts[7], reviewer)  # chunk 2 keeps a gap
+    db.session.commit()
+    assert publisher.run(job.id)
+    assert len(files(site / "sitemaps")) == 1 + 4  # pages.xml and four chunks
+    _rebuild_matches(runner, site, 20)
+
+
+def test_the_pages_sitemap_lists_only_tags_with_a_live_post(app, publish, reviewer, site):
+    posts = [publish(n) for n in range(1, 4)]
+    job = outbox.request_retract(posts[1], reviewer)
+    db.session.commit()
+    assert publisher.run(job.id)
+    sitemap = (site / "sitemaps" / "pages.xml").read_text()
+    assert "tags/python/" in sitemap
+    assert "tags/series-1/" in sitemap and "tags/series-3/" in sitemap
+    assert "tags/series-2/" not in sitemap
 
 
 def test_a_tag_written_two_ways_is_named_the_same_by_both_builds(app, publish, runner, site):
