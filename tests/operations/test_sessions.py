@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from editorial.models import Role, UserSession, db, utcnow
-from editorial.operations import accounts
+from editorial.models import Role, User, UserSession, db, utcnow
+from editorial.operations import accounts, sessions
 from editorial.tasks import housekeeping
 from tests.conftest import PASSWORD
 from tests.helpers.accounts import csrf_of
+from tests.helpers.queries import statements
 
 
 @pytest.fixture
@@ -148,3 +149,17 @@ def test_a_csrf_token_from_before_sign_in_is_worthless_after(make_app):
     assert fresh != before
     renamed = browser.post("/account/name", data={"display_name": "Wren", "csrf_token": fresh})
     assert renamed.status_code == 302
+
+
+def test_a_signed_in_request_finds_its_session_user_and_roles_in_two_statements(web):
+    """Every signed-in page pays for this first: the session with its user, then the roles."""
+    with web.app_context():
+        user = db.session.scalar(sa.select(User).filter_by(email="writer@example.com"))
+        session_id = sessions.start(user)
+        db.session.commit()
+        db.session.remove()
+        with statements() as seen:
+            found = sessions.load(session_id, timedelta(days=1))
+            assert found.email == "writer@example.com" and found.has_role(Role.WRITER)
+        reads = [sql for sql in seen if sql.lstrip().startswith("SELECT")]
+        assert len(reads) == 2, "\n".join(reads)
