@@ -6,6 +6,7 @@ details with the field path of each problem. No CSRF: no cookies are read here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -147,7 +148,15 @@ def _content(data: Any) -> RankingPost:
 @bp.get("/")
 def docs() -> Any:
     """The human page: what the API is, how to authenticate, a worked example."""
-    return render_template("api/docs.html")
+    return render_template(
+        "api/docs.html", rate_limit=_in_words(current_app.config["API_RATE_LIMIT"])
+    )
+
+
+def _in_words(limits: str) -> str:
+    """Flask-Limiter's "120 per minute;2000 per hour" as "120 per minute and 2000 per hour"."""
+    parts = [part.strip() for part in re.split(r"[;,]", limits) if part.strip()]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
 @bp.get("/openapi.json")
@@ -200,7 +209,8 @@ def update(post_id: int) -> Any:
 
 @bp.post("/check")
 def check() -> Any:
-    findings = rules.check_post(_content(_body()))
+    # An empty slug is made from the title, as creating or saving the post does.
+    findings = rules.check_post(ops.fill_slug(_content(_body())))
     errors = sum(f.severity == rules.Severity.ERROR for f in findings)
     return jsonify(
         findings=[f.as_dict() for f in findings], errors=errors, warnings=len(findings) - errors

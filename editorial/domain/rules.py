@@ -28,7 +28,7 @@ __all__ = [
 
 # Bump this whenever a rule, a message or a finding's shape changes: every revision's findings
 # are stored with the version that computed them, and older ones are computed again.
-RULES_VERSION = 1
+RULES_VERSION = 2  # 2: "a short verdict (1 word)"
 
 # Lowercase letters and digits in runs separated by single hyphens, 1 to 100 characters.
 # Use ``fullmatch``; without ``\A``/``\Z`` the pattern also works in an HTML ``pattern``.
@@ -248,7 +248,8 @@ def _check_entry(
 
     verdict_words = len(_words(entry.verdict))
     if verdict_words < MIN_VERDICT_WORDS:
-        gist = "no verdict" if not verdict_words else f"a short verdict ({verdict_words} words)"
+        words = "1 word" if verdict_words == 1 else f"{verdict_words} words"
+        gist = "no verdict" if not verdict_words else f"a short verdict ({words})"
         message = (
             f"{label} has {gist}; say in at least {MIN_VERDICT_WORDS} words why it earns this rank."
         )

@@ -117,9 +117,16 @@ def _current_findings(revision: Revision) -> RevisionFindings:
     return stored
 
 
+def fill_slug(post: RankingPost) -> RankingPost:
+    """``post`` with an empty slug made from its title (still empty without a title)."""
+    if post.slug:
+        return post
+    return post.model_copy(update={"slug": slugify(post.title, max_length=100, word_boundary=True)})
+
+
 def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
     """Fill an empty slug from the title; refuse a malformed or taken one."""
-    slug = post.slug or slugify(post.title, max_length=100, word_boundary=True)
+    slug = fill_slug(post).slug
     if not slug:
         raise InvalidInput.single("slug", "Give the post a title or a slug.")
     if problem := rules.slug_problem(slug):

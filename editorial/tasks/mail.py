@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import smtplib
+import textwrap
 from email.message import EmailMessage
 
 from celery import shared_task
 from flask import current_app
 
 from editorial.models import Invitation, Notification, db, utcnow
+
+SUBJECT_WIDTH = 120  # characters of the message in a subject line, before "[Site title] "
 
 
 def _send(config: dict, to: str, subject: str, body: str) -> None:
@@ -48,6 +51,11 @@ def send_invitation(invitation_id: int, link: str) -> None:
     _send(config, invitation.email, "Your invitation", body)
 
 
+def subject_of(message: str, width: int = SUBJECT_WIDTH) -> str:
+    """A notification's message as a subject line: whole words, "…" where it was cut."""
+    return textwrap.shorten(message, width=width, placeholder=" …")
+
+
 @shared_task(
     name="editorial.mail.send_notification",
     ignore_result=True,
@@ -67,6 +75,6 @@ def send_notification(notification_id: int) -> None:
     body = note.message
     if note.post_id is not None and config.get("DESK_URL"):
         body += f"\n\n{config['DESK_URL'].rstrip('/')}/notifications"
-    _send(config, recipient.email, note.message[:120], body + "\n")
+    _send(config, recipient.email, subject_of(note.message), body + "\n")
     note.emailed_at = utcnow()
     db.session.commit()

@@ -204,3 +204,22 @@ def test_decision_problems_name_the_fields_as_sent(api, writer_token, reviewer_t
     assert response.status_code == 422
     assert field in {e["field"] for e in response.json["errors"]}
     assert call(api, "GET", f"/posts/{post['id']}", writer_token).json["state"] == "in_review"
+
+
+def test_check_makes_an_empty_slug_from_the_title_as_creating_does(api, writer_token):
+    content = sample() | {"slug": ""}
+    checked = call(api, "POST", "/check", writer_token, json=content)
+    assert checked.status_code == 200
+    assert "slug-invalid" not in {f["code"] for f in checked.json["findings"]}
+    created = call(api, "POST", "/posts", writer_token, json=content)
+    assert created.status_code == 201
+    assert created.json["slug"] == "the-best-python-web-frameworks-in-2026-ranked"
+    untitled = call(api, "POST", "/check", writer_token, json=content | {"title": ""}).json
+    assert {"title-missing", "slug-invalid"} <= {f["code"] for f in untitled["findings"]}
+
+
+def test_the_api_page_states_the_rate_limit_in_words(make_app):
+    app = make_app(API_RATE_LIMIT="120 per minute;2000 per hour")
+    page = app.test_client().get("/api/v1/").get_data(as_text=True)
+    assert "Each token may make 120 per minute and 2000 per hour requests" in page
+    assert ";2000" not in page

@@ -234,3 +234,12 @@ def test_unknown_criterion_message_lists_the_declared_ones() -> None:
     finding = only(check_post(post), "entry-unknown-criterion")
     assert '"Speed"' in finding.message
     assert '"Performance", "Ecosystem", "Learning curve"' in finding.message
+
+
+@pytest.mark.parametrize(
+    ("verdict", "said"),
+    [("", "has no verdict;"), ("Fast.", "(1 word);"), ("Fast and typed.", "(3 words);")],
+)
+def test_a_short_verdict_counts_its_words_in_good_english(verdict: str, said: str) -> None:
+    finding = only(check_post(make_post(**{"entries[0].verdict": verdict})), "verdict-short")
+    assert said in finding.message

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from editorial.domain.interchange import parse_post
 from editorial.models import Notification, Role, User, db
 from editorial.operations import accounts, posts
+from editorial.tasks import mail
 from tests.conftest import PASSWORD, sample
 from tests.helpers.processes import ROOT, free_port, start_worker
 
@@ -223,3 +224,15 @@ def test_without_mail_the_admin_is_shown_the_invitation_link(app: Any, client: A
     assert response.status_code == 200
     assert "/invite/" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_long_notification_is_cut_between_words_in_the_subject():
+    message = (
+        "Rhea Reviewer requested changes on “The best static site generators in 2026, ranked”: "
+        "see the comments on the post and its entries before you resubmit it."
+    )
+    subject = mail.subject_of(message)
+    assert len(subject) <= mail.SUBJECT_WIDTH and subject.endswith(" …")
+    assert message.startswith(subject.removesuffix(" …"))
+    assert subject.removesuffix(" …").split()[-1] in message.split()  # a whole word
+    assert mail.subject_of("Short and whole.") == "Short and whole."
