@@ -245,7 +245,7 @@ def _save(post: Post | None) -> Any:
             revision = _save_revision(post, checked)
     if revision is not None:
         flash(f"Saved as revision {revision.number}.", "success")
-    else:
+    elif action != "submit":  # submitting an unchanged form is no news about saving
         flash("No changes to save.", "info")
     if action == "submit":
         _submit(post)

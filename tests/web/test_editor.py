@@ -184,6 +184,7 @@ def test_submit_withdraw_and_no_editing_in_review(browser, post):
 
     page = browser.get(edit_url(post)).get_data(as_text=True)
     assert "Submitted for review." in page
+    assert "No changes to save." not in page  # nothing was to be saved: no news about it
     withdraw = form_fields(page, action=f"/posts/{post.id}/withdraw")
     read_only = form_fields(page)
     assert "title" not in read_only  # every field sits in a disabled fieldset
