@@ -152,3 +152,13 @@ def test_the_rebuild_of_an_empty_site_is_a_site(app, runner, site):
     assert (site / "index.html").is_file()
     assert feed_ids(site / "feed.atom") == []
     assert_site_whole(site)
+
+
+def test_a_rebuild_removes_the_builds_before_it(app, publish, runner, site):
+    publish(1)
+    for _ in range(2):  # the first moves the plain folder aside, the second replaces a build
+        result = runner.invoke(args=["site", "rebuild"])
+        assert result.exit_code == 0, result.output
+    builds = site.parent / f".{site.name}-builds"
+    assert list(builds.iterdir()) == [site.resolve()]
+    assert_site_whole(site)
