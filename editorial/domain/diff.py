@@ -261,6 +261,8 @@ def _pair(
 
 
 def _add(out: list[FieldChange], label: str, path: str, old: str, new: str) -> None:
+    # A browser sends line breaks as CRLF: they are no change to the text.
+    old, new = old.replace("\r\n", "\n"), new.replace("\r\n", "\n")
     if old != new:
         out.append(FieldChange(label, path, old, new, word_diff(old, new)))
 

@@ -298,3 +298,16 @@ def test_the_partial_marks_words_and_escapes_what_writers_typed() -> None:
     assert "&amp; &lt;b&gt;friends&lt;/b&gt;" in html
     assert "<script>" not in html and "<b>" not in html
     assert "<br>" in html  # takeaways are one per line
+
+
+def test_line_breaks_sent_as_crlf_are_no_change():
+    assert diff_posts({"intro": "One.\nTwo."}, {"intro": "One.\r\nTwo."}).empty
+
+
+def test_a_change_of_spacing_alone_is_marked_where_it_is():
+    """A field listed as changed always shows what changed, even when it is only spacing."""
+    diff = diff_posts({"intro": "One. Two."}, {"intro": "One.\n\nTwo."})
+    assert [f.label for f in diff.fields] == ["Introduction"]
+    html = render(diff)
+    assert '<del><span class="spacing" title="spacing">·' in html
+    assert '<ins><span class="spacing" title="spacing">↵↵' in html
