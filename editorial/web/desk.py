@@ -11,6 +11,7 @@ from editorial.extensions import db
 from editorial.models import Post, Role
 from editorial.operations.outbox import latest_jobs
 from editorial.operations.posts import counts_for, list_options
+from editorial.operations.working_copy import autosaved_at
 from editorial.web.forms import db_id
 from editorial.web.permissions import role_required
 
@@ -45,4 +46,6 @@ def index() -> str:
         states=list(PostState),
         page=page,
         jobs=latest_jobs(posts),
+        # The counts are the saved revision's; the editor shows those of unsaved edits.
+        autosaved=autosaved_at(posts),
     )

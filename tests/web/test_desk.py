@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from editorial.models import Role, db
-from editorial.operations import posts
+from editorial.operations import posts, working_copy
 from tests.conftest import sample
 
 
@@ -69,3 +69,22 @@ def test_the_desk_uses_the_vendored_stylesheet(client, auth, writer):
     page = _page(client)
     assert "/static/vendor/pico-2.1.1/pico.min.css" in page
     assert client.get("/static/vendor/pico-2.1.1/pico.min.css").status_code == 200
+
+
+def test_a_row_with_autosaved_edits_says_its_counts_are_the_saved_revisions(
+    client, auth, writer, create_post
+):
+    """The editor shows the findings of the unsaved edits; the desk those of the revision."""
+    post = create_post(writer, sample("note-taking-apps-2026"))
+    auth.login()
+    assert "unsaved changes" not in _page(client)
+
+    working_copy.autosave(post, [["title", "Still typing"]], writer, 1, 0)
+    db.session.commit()
+    page = _page(client)
+    assert "2 errors" in page
+    assert "in revision 1; unsaved changes autosaved" in page
+
+    working_copy.discard_working_copy(post, writer)
+    db.session.commit()
+    assert "unsaved changes" not in _page(client)
