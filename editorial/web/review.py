@@ -88,6 +88,8 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
             review.CheckItem(i.item, i.item.key in ticked, i.changed and i.item.key not in ticked)
             for i in items
         ]
+    claim = review.active_claim(post)
+    may_review = ops.can_review(post, current_user) and post.state == PostState.IN_REVIEW
     return (
         render_template(
             "review/page.html",
@@ -100,8 +102,10 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
                 for e in sorted(revision.content.get("entries", []), key=lambda e: e["rank"])
             ],
             threads=comments.threads(post),
-            claim=review.active_claim(post),
-            can_decide=ops.can_review(post, current_user) and post.state == PostState.IN_REVIEW,
+            claim=claim,
+            may_review=may_review,
+            # Someone else's claim: no buttons that could only be refused, the reason instead.
+            can_decide=may_review and (claim is None or claim.reviewer_id == current_user.id),
             last_reviewed=review.last_reviewed_revision(post),
             **extra,
         ),
@@ -172,7 +176,14 @@ def decide(post_id: int) -> Any:
             review.sign_off(post, current_user, ticked, seen)
     if action == "save" and request.headers.get("HX-Request"):
         return "", 204  # a box ticked on the page: stored, nothing to redraw
-    flash(_DONE[action], "success")
+    if action == "approve" and publish_at is not None:
+        flash(
+            f"Approved. The publisher will publish exactly this revision at "
+            f"{publish_at:%Y-%m-%d %H:%M} UTC.",
+            "success",
+        )
+    else:
+        flash(_DONE[action], "success")
     if action == "save":
         return redirect(url_for("review.page", post_id=post.id))
     return redirect(url_for("review.queue"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from editorial.domain import rules
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
-from editorial.models import Post, Signoff, User, db
+from editorial.models import Post, Signoff, User, db, utcnow
 from editorial.operations import posts, review
 from editorial.operations.outbox import latest_job
 from editorial.tasks import publishing as publisher
@@ -27,6 +28,7 @@ from tests.helpers.review import (
     decide,
     decisions,
     draft,
+    flashes,
     fresh,
     keys,
     longer_flask_verdict,
@@ -231,6 +233,23 @@ def test_approval_pins_the_revision_and_a_later_edit_withdraws_it(desk, people):
     assert post.state == PostState.DRAFT
     assert post.approved_revision is None
     assert post.current_revision.number == 2
+
+
+def test_approving_with_a_publish_time_says_when_it_will_go_live(desk, people):
+    post = submitted(people["writer"])
+    when = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    data = {
+        "action": "approve",
+        "item": keys(post),
+        "revision": "1",
+        "publish_at": when.strftime("%Y-%m-%dT%H:%M"),
+    }
+    response = desk("rhea").post(f"/review/{post.id}/decide", data, follow_redirects=True)
+    assert (
+        "Approved. The publisher will publish exactly this revision at "
+        f"{when:%Y-%m-%d %H:%M} UTC." in flashes(response.text)
+    )
+    assert latest_job(fresh(post.id)).not_before == when
 
 
 def test_a_decision_on_a_revision_that_is_no_longer_current_is_refused(desk, people):

@@ -20,6 +20,7 @@ from tests.helpers.review import (
     GENERATORS,
     MANAGERS,
     boxes,
+    buttons,
     decide,
     decisions,
     draft,
@@ -52,6 +53,15 @@ def test_a_claim_keeps_other_reviewers_from_deciding_until_it_lapses(app, desk, 
     )
     assert queue_rows(rob.get("/review/").text)[0]["Reviewer"].startswith("Rhea Reviewer until")
     assert queue_rows(rhea.get("/review/").text)[0]["Reviewer"].startswith("You until")
+
+    # Rob reads the post but sees why he cannot decide instead of buttons that would be refused.
+    page = rob.get(f"/review/{post.id}").text
+    assert not {"Approve revision 1", "Request changes", "Save checklist"} & set(buttons(page))
+    assert "Rhea Reviewer is reviewing this post until" in page
+    assert "you can decide once they release it or the claim lapses" in page
+    assert {"Approve revision 1", "Request changes"} <= set(
+        buttons(rhea.get(f"/review/{post.id}").text)
+    )
 
     response = decide(rob, post, "approve")
     assert response.status_code == 409
