@@ -234,14 +234,18 @@ def live_tag_slugs() -> sa.Select[tuple[str]]:
     slugs = sa.select(sa.func.min(PostTag.slug).label("slug")).cte("tag_slug", recursive=True)
     after = sa.select(sa.func.min(PostTag.slug)).where(PostTag.slug > slugs.c.slug)
     slugs = slugs.union_all(sa.select(after.scalar_subquery()).where(slugs.c.slug.is_not(None)))
+    # A live post of the tag, looked up per tag (LIMIT 1): as EXISTS, PostgreSQL may join every
+    # row of post_tag with post instead.
     live = (
         sa.select(PostTag.post_id)
         .join(Post)
         .where(PostTag.slug == slugs.c.slug, Post.published_revision_id.is_not(None))
+        .limit(1)
+        .scalar_subquery()
     )
     return (
         sa.select(slugs.c.slug)
-        .where(slugs.c.slug.is_not(None), live.exists())
+        .where(slugs.c.slug.is_not(None), live.is_not(None))
         .order_by(slugs.c.slug)
     )
 
