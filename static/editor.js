@@ -65,8 +65,15 @@
         form.action = data.edit_url;
         form.dataset.autosaveUrl = data.autosave_url;
         history.replaceState(null, "", data.edit_url);
+        // The post exists now: its heading is its title, no longer "New ranking".
+        const heading = document.querySelector("main h1");
+        const title = form.elements.title.value.trim();
+        if (heading && title) {
+          heading.textContent = title;
+          document.title = document.title.replace(/^New ranking/, "Edit: " + title);
+        }
       }
-      if (!dirty) say("Saved " + hhmm(data.saved_at));
+      if (!dirty) say("Draft autosaved " + hhmm(data.saved_at) + ", not yet a revision");
       return;
     }
     dirty = true;

@@ -6,6 +6,7 @@ The app runs in a thread on a free port, on the run's test database, with CSRF o
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -90,9 +91,13 @@ def test_writer_drafts_fixes_a_finding_and_submits(page: Any, writer: str, live_
     fill_entry(page, 1, "Bravo", "Pick Alpha if startup speed matters most to you.")
     fill_entry(page, 2, "Charlie", None)
 
-    # Autosave creates the post once it has a title, and says when it saved.
-    expect(page.locator("#save-status")).to_contain_text("Saved", timeout=15_000)
+    # Autosave creates the post once it has a title, and says what it did and when; the
+    # heading becomes the post's title.
+    expect(page.locator("#save-status")).to_contain_text(
+        re.compile(r"Draft autosaved \d{1,2}:\d\d.*, not yet a revision"), timeout=15_000
+    )
     assert "/posts/" in page.url and page.url.endswith("/edit")
+    expect(page.locator("main h1")).to_have_text("The best task runners in 2026, ranked")
 
     finding = page.locator("#findings a", has_text="Charlie")
     expect(finding.filter(has_text="when to pick something else")).to_be_visible()
@@ -163,7 +168,7 @@ def test_two_tabs_never_overwrite_each_other_silently(
     other.goto(f"/posts/{draft}/edit")
 
     page.get_by_label("Summary").fill("Written in the first tab.")
-    expect(page.locator("#save-status")).to_contain_text("Saved", timeout=15_000)
+    expect(page.locator("#save-status")).to_contain_text("Draft autosaved", timeout=15_000)
 
     # The second tab started from the same revision but never saw that autosave.
     other.get_by_label("Summary").fill("Written in the second tab.")
