@@ -19,7 +19,6 @@ bp = Blueprint("publishing", __name__, url_prefix="/posts/<int:post_id>")
 signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 
 
-
 @bp.get("/publishing")
 @signed_in
 def status(post_id: int) -> str:

@@ -144,9 +144,7 @@ def test_a_reviewer_decides_on_a_fresh_post_as_documented(api_schema, reviewer_t
     @BOUNDED
     @given(case=operation.as_strategy(), approve=st.booleans())
     def run(case: Any, approve: bool) -> None:
-        post = posts.create_post(
-            parse_post(sample() | {"slug": f"fresh-{next(made)}"}), writer
-        )
+        post = posts.create_post(parse_post(sample() | {"slug": f"fresh-{next(made)}"}), writer)
         posts.submit_for_review(post, writer)
         db.session.commit()
         case.path_parameters = {"post_id": post.id}

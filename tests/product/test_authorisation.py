@@ -64,7 +64,8 @@ GET /account/tokens                          -             login  200    200    
 POST /account/tokens                         -             login  200+   200+   200+   200+   200+
 POST /account/tokens/<token_id>/revoke       -             login  302+   403    403    403    302+
 
-# People: admins only.
+# People and the audit log: admins only.
+GET /admin/audit                             -             login  403    403    403    403    200
 GET /admin/people                            -             login  403    403    403    403    200
 POST /admin/people/invite                    -             login  403    403    403    403    200+
 POST /admin/people/<user_id>/roles           -             login  403    403    403    403    302+

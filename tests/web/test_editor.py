@@ -86,9 +86,7 @@ def test_a_writer_starts_a_new_ranking_from_the_desk(browser, writer):
     edited = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Saved as revision 1." in edited
 
-    errors = sum(
-        f.severity.value == "error" for f in posts.findings_for(post.current_revision)
-    )
+    errors = sum(f.severity.value == "error" for f in posts.findings_for(post.current_revision))
     assert errors > 0
     row = _desk_row(browser.get("/").get_data(as_text=True), "The best static hosts in 2026")
     assert "Draft" in row
