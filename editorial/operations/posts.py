@@ -307,9 +307,10 @@ def withdraw(post: Post, actor: User) -> None:
     transition(post, Action.WITHDRAW, actor)
 
 
-def export_post(post: Post) -> dict[str, Any]:
-    """The current content in the interchange format, with a ``meta`` object that import ignores."""
-    revision = post.current_revision
+def export_post(post: Post, revision: Revision | None = None) -> dict[str, Any]:
+    """A revision's content (the current one's unless given) in the interchange format, with a
+    ``meta`` object that import ignores."""
+    revision = revision or post.current_revision
     return {
         **revision.content,
         "meta": {

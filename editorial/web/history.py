@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm import load_only, selectinload
 
@@ -88,6 +98,21 @@ def revision(post_id: int, number: int) -> str:
         previous=number - 1 if number > 1 else None,
         can_edit=ops.can_edit(post, current_user),
         form=EmptyForm(),
+    )
+
+
+@bp.get("/revisions/<int:number>/export")
+@signed_in
+def export(post_id: int, number: int) -> Any:
+    """One revision as an interchange file, to keep, edit elsewhere or import again."""
+    post = post_or_404(post_id)
+    shown = _revision(post, number)
+    body = json.dumps(ops.export_post(post, shown), ensure_ascii=False, indent=2) + "\n"
+    name = f"{post.slug}-revision-{shown.number}.json"  # slugs are [a-z0-9-]: a safe name
+    return current_app.response_class(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -95,6 +95,7 @@ GET /posts/<id>/history                      *             login  200    200    
 GET /posts/<id>/diff                         *             login  200    200    403    200    200
 GET /posts/<id>/revisions/<number>           *             login  200    200    403    200    200
 GET /posts/<id>/revisions/<number>/preview   *             login  200    200    403    200    200
+GET /posts/<id>/revisions/<number>/export    *             login  200    200    403    200    200
 GET /posts/<id>/publishing                   *             login  200    200    403    200    200
 
 # Comments: the author, and reviewers other than the author.

@@ -78,6 +78,7 @@ EXPECTED_ROUTES = {
     "GET /posts/<int:post_id>/diff history.diff",
     "GET /posts/<int:post_id>/history history.index",
     "GET /posts/<int:post_id>/revisions/<int:number>/preview history.preview",
+    "GET /posts/<int:post_id>/revisions/<int:number>/export history.export",
     "POST /posts/<int:post_id>/revisions/<int:number>/restore history.restore",
     "GET /posts/<int:post_id>/revisions/<int:number> history.revision",
     "GET /notifications/ notifications.index",

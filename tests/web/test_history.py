@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from editorial.domain.interchange import parse_post
 from editorial.models import Post
 from tests.conftest import sample
 from tests.helpers.desk import (
@@ -80,6 +81,23 @@ def test_a_revision_and_its_page_as_readers_would_see_it(browser, post):
     assert '<ol class="entries"' in old_page
     new_page = browser.get(f"/posts/{post.id}/revisions/2/preview").get_data(as_text=True)
     assert "<h1>A second title</h1>" in new_page
+
+
+def test_any_revision_downloads_as_a_file_that_imports_back(browser, post):
+    save_title(browser, post, "A second title")
+    page = browser.get(history_url(post)).get_data(as_text=True)
+    link = f"/posts/{post.id}/revisions/1/export"
+    assert f'href="{link}" download' in _revision_row(page, 1)
+    response = browser.get(link)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="{post.slug}-revision-1.json"'
+    )
+    exported = response.get_json()
+    assert exported["title"] == sample()["title"]  # revision 1's, not the current one's
+    assert exported["meta"]["revision"] == 1
+    assert parse_post(exported).content() == parse_post(sample()).content()
+    assert browser.get(f"/posts/{post.id}/revisions/9/export").status_code == 404
 
 
 def test_the_diff_shows_moved_entries_and_changed_words(browser, post):
