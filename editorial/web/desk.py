@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from editorial.domain.errors import InvalidInput, Refusal
+from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role
 from editorial.operations.outbox import latest_jobs
-from editorial.operations.posts import counts_for, list_options
+from editorial.operations.posts import counts_for, create_post, list_options
 from editorial.operations.working_copy import autosaved_at
+from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.permissions import role_required
 
@@ -49,3 +54,26 @@ def index() -> str:
         # The counts are the saved revision's; the editor shows those of unsaved edits.
         autosaved=autosaved_at(posts),
     )
+
+
+@bp.route("/posts/import", methods=["GET", "POST"])
+@role_required(Role.WRITER)
+def import_post() -> Any:
+    """A post from an interchange file (an export, or `editorial posts import`'s input) as a
+    new draft of the signed-in writer: the same checks as the command; a bad file writes
+    nothing and is answered with each problem, named by its place in the file."""
+    if request.method == "GET":
+        return render_template("desk/import.html", problems=[])
+    upload = request.files.get("file")
+    data = upload.read() if upload is not None else b""
+
+    def refused(refusal: Refusal) -> Any:
+        problems = refusal.problems or [("", refusal.message)]
+        return render_template("desk/import.html", problems=problems), refusal.status
+
+    with attempt(answer=refused):
+        if not data:
+            raise InvalidInput.single("", "Choose a JSON file of a ranking post to import.")
+        post = create_post(parse_post(data), current_user)
+    flash(f"Imported “{post.title}” as a draft (revision 1).", "success")
+    return redirect(url_for("editor.edit", post_id=post.id))

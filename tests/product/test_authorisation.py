@@ -76,6 +76,8 @@ POST /admin/people/<user_id>/active          -             login  403    403    
 GET /posts/new                               -             login  200    200    200    403    403
 POST /posts/new                              -             login  302+   302+   302+   403    403
 POST /posts/new/autosave                     -             login  200+   200+   200+   403    403
+GET /posts/import                            -             login  200    200    200    403    403
+POST /posts/import                           -             login  422    422    422    403    403
 POST /posts/check                            -             login  200    200    200    403    403
 POST /posts/preview                          -             login  200    200    200    403    403
 POST /posts/rows                             -             login  200    200    200    403    403

@@ -66,6 +66,7 @@ EXPECTED_ROUTES = {
     "POST /posts/<int:post_id>/comments comments.add",
     "POST /comments/<int:comment_id>/resolve comments.resolve",
     "GET / desk.index",
+    "GET,POST /posts/import desk.import_post",
     "POST /posts/new/autosave editor.autosave_view",
     "POST /posts/<int:post_id>/autosave editor.autosave_view",
     "POST /posts/check editor.check",

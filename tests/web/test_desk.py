@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from editorial.models import Role, db
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from editorial.models import Post, Role, db
 from editorial.operations import posts, working_copy
 from tests.conftest import sample
 
@@ -88,3 +94,51 @@ def test_a_row_with_autosaved_edits_says_its_counts_are_the_saved_revisions(
     working_copy.discard_working_copy(post, writer)
     db.session.commit()
     assert "unsaved changes" not in _page(client)
+
+
+def _import(client, data: bytes, name: str = "post.json"):
+    return client.post(
+        "/posts/import",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _post_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Post))
+
+
+def test_a_writer_imports_a_ranking_file_as_a_new_draft(client, auth, writer):
+    auth.login()
+    assert 'id="import-ranking"' in _page(client)
+    content = sample("static-site-generators-2026")
+    response = _import(client, json.dumps(content).encode())
+    assert response.status_code == 302
+    post = db.session.scalar(sa.select(Post).where(Post.slug == content["slug"]))
+    assert response.headers["Location"] == f"/posts/{post.id}/edit"
+    assert post.author_id == writer.id and post.state.value == "draft"
+    assert post.current_revision.content["title"] == content["title"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Imported “{content['title']}” as a draft (revision 1)." in page
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"", "Choose a JSON file of a ranking post to import."),
+        (b"{not json", "not valid JSON"),
+        (json.dumps({"title": "Only a title"}).encode(), "<code>entries</code>: "),
+        (json.dumps(sample() | {"slug": "Not A Slug!"}).encode(), "<code>slug</code>: "),
+    ],
+)
+def test_a_bad_file_is_refused_with_each_problem_and_writes_nothing(
+    client, auth, writer, data, said
+):
+    auth.login()
+    before = _post_count()
+    response = _import(client, data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Not imported:" in page and said in page
+    assert 'aria-invalid="true"' in page
+    assert _post_count() == before
