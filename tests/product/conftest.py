@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from editorial.models import Role, db
 from editorial.operations import accounts
 from tests.conftest import PASSWORD, need_service
+from tests.helpers.browser import axe_violations
 
 ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout
 
@@ -99,21 +100,29 @@ def writer(live_app: Any) -> str:
 
 
 class Shots:
-    """Numbered screenshots of one test, under test-results/screenshots/<test name>/."""
+    """Numbered screenshots of one test, under test-results/screenshots/<test name>/. Every
+    page photographed is also checked with axe-core; the test fails at its end if any of them
+    had an accessibility violation."""
 
     def __init__(self, directory: Path):
         self.directory = directory
         self.count = 0
+        self.violations: list[str] = []
 
     def __call__(self, page: Any, step: str) -> None:
         self.count += 1
         page.screenshot(path=str(self.directory / f"{self.count:02d}-{step}.png"), full_page=True)
+        self.violations += [f"step {step}: {v}" for v in axe_violations(page)]
 
 
 @pytest.fixture
-def shots(request: pytest.FixtureRequest) -> Shots:
+def shots(request: pytest.FixtureRequest) -> Iterator[Shots]:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     directory = ROOT / "test-results" / "screenshots" / name
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    return Shots(directory)
+    taken = Shots(directory)
+    yield taken
+    assert not taken.violations, "axe-core found accessibility violations:\n" + "\n".join(
+        taken.violations
+    )

@@ -141,7 +141,7 @@ def test_write_review_publish_and_read_the_feeds(page, desk, shots, expected_con
     for i, name in enumerate(ENTRIES):
         expect(names.nth(i)).to_contain_text(f"#{i + 1}")
         expect(names.nth(i)).to_contain_text(name)
-    pick_else = page.locator("section.pick-else h3", has_text="When to pick something else")
+    pick_else = page.locator(".pick-else h3", has_text="When to pick something else")
     expect(pick_else).to_have_count(3)
     shots(page, "published-page")
 
