@@ -6,6 +6,7 @@ from editorial.models.audit import AuditEvent
 from editorial.models.base import NAMING_CONVENTION, Base, UTCDateTime, db, enum_type, utcnow
 from editorial.models.notifications import Notification
 from editorial.models.posts import Post, Revision, RevisionFindings, WorkingCopy
+from editorial.models.previews import PreviewLink
 from editorial.models.publishing import JobStatus, PostTag, Publication, PublishJob, SiteState
 from editorial.models.review import Comment, ReviewClaim, Signoff
 
@@ -20,6 +21,7 @@ __all__ = [
     "Notification",
     "Post",
     "PostTag",
+    "PreviewLink",
     "Publication",
     "PublishJob",
     "Revision",
