@@ -62,6 +62,9 @@ ACTION_LABELS = {
     "user.password_changed": "Changed their password",
     "token.created": "Made an API token",
     "token.revoked": "Revoked an API token",
+    "preview.created": "Shared a preview",
+    "preview.revoked": "Revoked a shared preview",
+    "preview.viewed": "Shared preview viewed",
 }
 
 
