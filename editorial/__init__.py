@@ -41,6 +41,7 @@ def create_app(
         headers,
         history,
         notifications,
+        preview_links,
         publishing,
         review,
         site_files,
@@ -86,6 +87,7 @@ def create_app(
     app.register_blueprint(accounts.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
+    preview_links.init_app(app)
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
     error_pages.init_app(app, api_problem=problem)

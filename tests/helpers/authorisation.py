@@ -17,7 +17,16 @@ from editorial.domain import checklist
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import ApiToken, JobStatus, Post, Role, User, db
-from editorial.operations import accounts, comments, invitations, outbox, posts, review, tokens
+from editorial.operations import (
+    accounts,
+    comments,
+    invitations,
+    outbox,
+    posts,
+    preview_links,
+    review,
+    tokens,
+)
 from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD, sample
 from tests.helpers.sweep import changed_tables, snapshot, url_for_rule
@@ -126,6 +135,7 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
             spare, _ = tokens.create_token(_user(world, "author"), "a token to revoke")
         admin = _user(world, "admin")
         _, invitation = invitations.invite(f"new-{slug}@example.com", [Role.WRITER], admin)
+        link, _ = preview_links.create_link(post, post.current_revision.number, author)
         db.session.commit()
         assert db.session.get(Post, post.id).state == state
         return {
@@ -137,6 +147,7 @@ def _one_post(world: World, owner: str, state: str) -> dict[str, Any]:
             "job": job.id if job else 0,
             "token": invitation,
             "token_id": spare.id,
+            "link_id": link.id,
             "user_id": world.users["target"],
             "number": 1,
             "path": "index.html",
@@ -220,6 +231,7 @@ def _body(world: World, rule: Any, actor: str) -> dict[str, Any]:
         "editor.check": fields,
         "editor.preview": fields,
         "history.restore": {"base_revision": str(ids["revision"])},
+        "preview_links.create": {"revision": str(ids["revision"]), "days": "7"},
         "publishing.retry": {"job": str(ids["job"])},
         "review.bulk": {"action": "approve", "post": str(ids["post_id"])},
         "review.decide": {

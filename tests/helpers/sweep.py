@@ -9,7 +9,16 @@ import sqlalchemy as sa
 
 from editorial.domain.interchange import parse_post
 from editorial.models import Role, db
-from editorial.operations import accounts, comments, invitations, outbox, posts, review, tokens
+from editorial.operations import (
+    accounts,
+    comments,
+    invitations,
+    outbox,
+    posts,
+    preview_links,
+    review,
+    tokens,
+)
 from tests.conftest import PASSWORD, sample
 
 # A token's last use is stamped by every API request, refused or not.
@@ -42,6 +51,7 @@ def world(app: Any) -> dict[str, Any]:
         job = outbox.latest_job(other)
         api_token, _ = tokens.create_token(admin, "agent")
         _, invitation = invitations.invite("new@example.com", [Role.WRITER], admin)
+        link, _ = preview_links.create_link(post, 1, writer)
         db.session.commit()
         return {
             "post_id": post.id,
@@ -51,6 +61,7 @@ def world(app: Any) -> dict[str, Any]:
             "job_id": job.id,
             "number": 1,
             "token": invitation,
+            "link_id": link.id,
             "path": "index.html",
             "filename": "site.css",
         }

@@ -100,6 +100,13 @@ GET /posts/<id>/revisions/<number>/preview   *             login  200    200    
 GET /posts/<id>/revisions/<number>/export    *             login  200    200    403    200    200
 GET /posts/<id>/publishing                   *             login  200    200    403    200    200
 
+# Shared previews: who may read the post makes and revokes links to its revisions; the link
+# itself is its own credential (here an unknown token: 404 for everyone).
+GET /posts/<id>/previews                     *             login  200    200    403    200    200
+POST /posts/<id>/previews                    *             login  200+   200+   403    200+   200+
+POST /posts/<id>/previews/<link_id>/revoke   *             login  302+   302+   403    302+   302+
+GET /preview/<token>                         -             404    404    404    404    404    404
+
 # Comments: the author, and reviewers other than the author.
 POST /posts/<id>/comments                    *             login  302+   302+   403    302+   403
 POST /comments/<comment_id>/resolve          *             login  302+   302+   403    302+   403

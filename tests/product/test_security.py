@@ -82,6 +82,10 @@ EXPECTED_ROUTES = {
     "GET /posts/<int:post_id>/revisions/<int:number>/export history.export",
     "POST /posts/<int:post_id>/revisions/<int:number>/restore history.restore",
     "GET /posts/<int:post_id>/revisions/<int:number> history.revision",
+    "GET /posts/<int:post_id>/previews preview_links.index",
+    "POST /posts/<int:post_id>/previews preview_links.create",
+    "POST /posts/<int:post_id>/previews/<int:link_id>/revoke preview_links.revoke",
+    "GET /preview/<token> shared_preview.view",
     "GET /notifications/ notifications.index",
     "POST /notifications/read notifications.read_all",
     "POST /posts/<int:post_id>/retract publishing.retract",
@@ -105,6 +109,8 @@ PUBLIC_GET = {
     "auth.login": 200,
     "admin.setup": 404,  # there are accounts: the first-run page is gone
     "admin.accept": 200,  # the invitation's own token is the credential
+    # A shared preview's token is its own credential; the sweep's is no preview's token.
+    "shared_preview.view": 404,
     "sitefiles.serve": 200,
     "api.docs": 200,
     "api.openapi_document": 200,
