@@ -70,6 +70,11 @@ def stranger(app):
     return app.test_client()
 
 
+def test_the_history_page_leads_to_the_share_page(browser, post):
+    history = browser.get(f"/posts/{post.id}/history").get_data(as_text=True)
+    assert f'<a href="{share_url(post)}">Share a preview</a>' in history
+
+
 def test_a_writer_shares_a_revision_shown_once_and_stored_as_a_hash(browser, post):
     page = browser.get(share_url(post)).get_data(as_text=True)
     fields = form_fields(page, action=share_url(post))
