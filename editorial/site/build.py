@@ -141,9 +141,10 @@ def write_indexes(changes: Changes) -> None:
     root = site_dir()
     title = current_app.config["SITE_TITLE"]
     known: dict[int, feeds.Item] = {}  # a post in several feeds is rendered for them once
-    for seq in sorted(changes.seqs):
-        number = (seq - 1) // pages.PAGE_SIZE + 1
-        write_file(root / "page" / str(number) / "index.html", pages.archive_page(number))
+    archived = pages.archived_pages()
+    for number in sorted({(seq - 1) // pages.PAGE_SIZE + 1 for seq in changes.seqs}):
+        if number <= archived:  # the newest blocks are on the home page only
+            write_file(root / "page" / str(number) / "index.html", pages.archive_page(number))
     write_file(root / "index.html", pages.home_page())
     for slug in sorted(changes.tags):
         # Tags spelt two ways ("Python", "python") share a page; both builds name it alike.
@@ -192,8 +193,12 @@ def changes_for(post: Post, old_tags: dict[str, str]) -> Changes:
         changes.tags.update(publishing.live_tags(post))
     if post.site_seq:
         changes.seqs.add(post.site_seq)
-        if post.site_seq > pages.PAGE_SIZE and post.site_seq % pages.PAGE_SIZE == 1:
-            changes.seqs.add(post.site_seq - 1)  # the page before now links to a newer one
+        if post.site_seq % pages.PAGE_SIZE == 1:
+            # A new block: the oldest block on the home page leaves it for an archive page, and
+            # the page before that links to it instead of to the home page.
+            for blocks in (pages.HOME_BLOCKS - 1, pages.HOME_BLOCKS):
+                if (seq := post.site_seq - 1 - blocks * pages.PAGE_SIZE) > 0:
+                    changes.seqs.add(seq)
     return changes
 
 

@@ -2,8 +2,8 @@
 the site's own feeds and sitemaps, read from the database.
 
 The formats' output depends only on what is passed in (no "now"), so the same posts give the
-same bytes. Text is made XML-safe here as well as on input: any title or body yields a valid
-feed.
+same bytes; an empty feed takes its date from the channel. Text is made XML-safe here as well
+as on input: any title or body yields a valid feed.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from feedgen.feed import FeedGenerator
 from flask import current_app
 
-from editorial.models import Post, PostTag, db
-from editorial.site.pages import corrections_by_post, last_seq, render_site, site_url
+from editorial.models import Post, PostTag, db, utcnow
+from editorial.site.pages import corrections_by_post, last_seq, public_url, render_site, site_url
 
 FEED_SIZE = 20
 SITEMAP_CHUNK = 200  # small chunks: publishing rewrites one, and a short one
@@ -28,7 +28,6 @@ SITEMAP_CHUNK = 200  # small chunks: publishing rewrites one, and a short one
 # Characters XML 1.0 cannot carry at all (C0 controls but tab, LF, CR; lone surrogates;
 # U+FFFE/U+FFFF). Sanitised input never has them; a feed must not break if some slips in.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def xml_safe(text: str | None) -> str:
@@ -41,6 +40,7 @@ class Channel:
     home_url: str
     feed_url: str  # without the extension: ".rss", ".atom" and ".json" are added
     description: str
+    updated_at: datetime | None = None  # the feed's date while it has no item
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def _generator(channel: Channel, items: list[Item], kind: str) -> FeedGenerator:
     fg.language("en")
     fg.generator("editorial")
     # feedgen stamps "now" unless told otherwise; the newest change keeps output repeatable.
-    newest = max((_aware(i.updated_at) for i in items), default=EPOCH)
-    fg.updated(newest)
-    fg.lastBuildDate(newest)
+    newest = max((_aware(i.updated_at) for i in items), default=None) or channel.updated_at
+    if newest is not None:
+        fg.updated(_aware(newest))  # Atom's <updated> and RSS's <lastBuildDate>
     for item in items:
         entry = fg.add_entry(order="append")
         entry.id(item.id)
@@ -178,7 +178,7 @@ def feed_items(posts: list[Post], known: dict[int, Item] | None = None) -> list[
         )
         known[post.id] = Item(
             id=post.feed_id,
-            url=f"{base}posts/{post.public_slug}/",
+            url=public_url(f"{base}posts/{post.public_slug}/"),
             title=revision.content["title"],
             summary=revision.content["summary"],
             content_html=content_html,
@@ -195,18 +195,30 @@ def feed_files(
 ) -> dict[str, bytes]:
     """The feeds of the whole site (``prefix`` "") or of one of its folders ("tags/<slug>/"),
     by file name (``known`` as in ``feed_items``)."""
+    items = feed_items(posts, known)
     channel = Channel(
         title=title,
-        home_url=f"{site_url()}{prefix}",
-        feed_url=f"{site_url()}{prefix}feed",
+        home_url=public_url(f"{site_url()}{prefix}"),
+        feed_url=public_url(f"{site_url()}{prefix}feed"),
         description=f"Rankings that show their reasoning, from {current_app.config['SITE_TITLE']}.",
+        updated_at=None if items else _emptied_at(),
     )
-    items = feed_items(posts, known)
     return {
         "feed.rss": rss(channel, items),
         "feed.atom": atom(channel, items),
         "feed.json": json_feed(channel, items),
     }
+
+
+def _emptied_at() -> datetime:
+    """The date of a feed with no item: the last change of a post that was on the site (the
+    same in both builds), or, on a site that never had one, the build's time."""
+    last = db.session.scalar(
+        sa.select(sa.func.max(sa.func.coalesce(Post.live_updated_at, Post.published_at))).where(
+            Post.public_slug.is_not(None)
+        )
+    )
+    return last or utcnow().replace(microsecond=0)
 
 
 def posts_sitemap(number: int) -> bytes:

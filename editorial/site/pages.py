@@ -1,10 +1,10 @@
 """The public site's pages, rendered with only an app context (the publisher runs in a task):
 a post's page (the desk's preview too), the home page, the archive pages and the tag pages.
 
-Layout of SITE_DIR: ``index.html`` (newest posts), ``page/<n>/`` (archive pages, numbered from
-the oldest so that they never shift when a post is added), ``posts/<slug>/``, ``tags/<slug>/``
-(with its own feeds), ``feed.rss``, ``feed.atom``, ``feed.json``, ``sitemap.xml`` (an index of
-``sitemaps/*.xml``), ``robots.txt`` and ``assets/``.
+Layout of SITE_DIR: ``index.html`` (the newest posts), ``page/<n>/`` (archive pages, numbered
+from the oldest so that they never shift when a post is added, none repeating the home page),
+``posts/<slug>/``, ``tags/<slug>/`` (with its own feeds), ``feed.rss``, ``feed.atom``,
+``feed.json``, ``sitemap.xml`` (an index of ``sitemaps/*.xml``), ``robots.txt`` and ``assets/``.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
+from werkzeug.urls import iri_to_uri
 
 from editorial.domain.markdown import render_markdown
 from editorial.models import Post, PostTag, Publication, db
 
 PAGE_SIZE = 20
+HOME_BLOCKS = 2  # the home page shows the newest blocks of PAGE_SIZE; the archive the rest
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,6 @@ def render_post_page(
         preview=preview,
         json_ld=_item_list(content, [entry for entry, _ in entries], canonical),
         article_ld=_article(content, author_name, published_at, updated_at, canonical),
-        choose=[(e["best_for"], e) for e, _ in entries if e.get("best_for")],
     )
 
 
@@ -97,7 +98,21 @@ def render_site(name: str, **context: Any) -> str:
     """Render a public-site template with only what it is given: no request, no user, no
     context processors (a task renders these, and it is faster for thousands of pages)."""
     env = current_app.jinja_env
-    return env.get_template(name).render(config=current_app.config, **context)
+    return env.get_template(name).render(
+        config=current_app.config, url=public_url, stamp=stamp, **context
+    )
+
+
+def public_url(address: str | None) -> str:
+    """An address as a valid URL: what a writer typed (spaces, quotes, "<", non-ASCII) is
+    percent-encoded, and an escape already there is kept."""
+    return iri_to_uri(address or "")
+
+
+def stamp(moment: datetime) -> str:
+    """A moment for a ``datetime`` attribute or a date in JSON-LD: UTC to the second (HTML
+    allows at most three digits of a second's fraction)."""
+    return _utc(moment).isoformat(timespec="seconds")
 
 
 def site_url() -> str:
@@ -177,8 +192,8 @@ def _list_page(
     *,
     root: str,
     heading: str,
-    feeds_at: str,
     pager: dict[str, Any],
+    tag_feeds: bool = False,
 ) -> bytes:
     html = render_site(
         "site/index.html",
@@ -187,7 +202,7 @@ def _list_page(
         assets=f"{root}assets/",
         cards=list(cards),
         heading=heading,
-        feeds_at=feeds_at,
+        tag_feeds=tag_feeds,
         pager=pager,
     )
     return html.encode()
@@ -198,22 +213,42 @@ def last_seq() -> int:
     return db.session.scalar(sa.select(sa.func.max(Post.site_seq))) or 0
 
 
+def archived_pages(blocks: int | None = None) -> int:
+    """How many archive pages there are: every block of PAGE_SIZE posts in site order but the
+    two newest, which the home page shows (``blocks``: how many blocks the order has reached)."""
+    blocks = -(-last_seq() // PAGE_SIZE) if blocks is None else blocks
+    return max(blocks - HOME_BLOCKS, 0)
+
+
 def home_page() -> bytes:
-    """The home page: the newest posts, and the way to the archive."""
-    posts = db.session.scalars(live().order_by(Post.site_seq.desc()).limit(PAGE_SIZE)).all()
-    pages = -(-last_seq() // PAGE_SIZE)
-    pager = {"older": f"page/{pages}/" if pages else None, "newer": None}
+    """The home page: the posts of the two newest blocks (from 1 to 2 × PAGE_SIZE of them, none
+    of them on an archive page), and the way to the archive when an older post is live."""
+    archived = archived_pages()
+    posts = db.session.scalars(
+        live().where(Post.site_seq > archived * PAGE_SIZE).order_by(Post.site_seq.desc())
+    ).all()
+    older = None
+    if archived:
+        seq = db.session.scalar(
+            sa.select(sa.func.max(Post.site_seq)).where(
+                Post.published_revision_id.is_not(None), Post.site_seq <= archived * PAGE_SIZE
+            )
+        )
+        older = f"page/{(seq - 1) // PAGE_SIZE + 1}/" if seq else None
+    pager = {"older": older, "newer": None}
     cards = map(_card, posts)
-    return _list_page(cards, root="", heading="Latest rankings", feeds_at="", pager=pager)
+    return _list_page(cards, root="", heading="Latest rankings", pager=pager)
 
 
 def archive_page(
-    number: int, cards: list[dict[str, Any]] | None = None, pages: int | None = None
+    number: int, cards: list[dict[str, Any]] | None = None, archived: int | None = None
 ) -> bytes:
-    """Archive page ``number``: the posts first published in that block of PAGE_SIZE.
+    """Archive page ``number`` (of ``archived``): the posts first published in that block of
+    PAGE_SIZE.
 
     It says nothing about the pages after it but whether there is one, so adding a post
-    rewrites only the page it joins (and the one before, when it starts a new page).
+    rewrites no archive page but when it starts a new block: then the block that leaves the
+    home page becomes a page, and the page before it links to it instead of to the home page.
     """
     if cards is None:
         low, high = (number - 1) * PAGE_SIZE + 1, number * PAGE_SIZE
@@ -221,13 +256,13 @@ def archive_page(
             live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq.desc())
         ).all()
         cards = [_card(p) for p in posts]
-    pages = pages if pages is not None else -(-last_seq() // PAGE_SIZE)
+    archived = archived if archived is not None else archived_pages()
     pager = {
         "older": f"../{number - 1}/" if number > 1 else None,
-        "newer": f"../{number + 1}/" if number < pages else "../../",
+        "newer": f"../{number + 1}/" if number < archived else "../../",
     }
     heading = f"Archive, page {number}"
-    return _list_page(cards, root="../../", heading=heading, feeds_at="../../", pager=pager)
+    return _list_page(cards, root="../../", heading=heading, pager=pager)
 
 
 def tag_posts(slug: str, limit: int | None = None) -> list[Post]:
@@ -247,7 +282,9 @@ def tag_page(slug: str, name: str) -> bytes | None:
     if not posts:
         return None
     pager = {"older": None, "newer": None}
-    return _list_page(posts, root="../../", heading=f"Tagged “{name}”", feeds_at="", pager=pager)
+    cards = map(_card, posts)
+    heading = f"Tagged “{name}”"
+    return _list_page(cards, root="../../", heading=heading, pager=pager, tag_feeds=True)
 
 
 def _article(
@@ -267,8 +304,8 @@ def _article(
         "keywords": ", ".join(content.get("tags", [])),
     }
     if published_at:
-        data["datePublished"] = _utc(published_at).isoformat()
-        data["dateModified"] = _utc(updated_at or published_at).isoformat()
+        data["datePublished"] = stamp(published_at)
+        data["dateModified"] = stamp(updated_at or published_at)
     if canonical:
         data["url"] = data["mainEntityOfPage"] = canonical
     return data
@@ -293,7 +330,7 @@ def _item_list(
             "name": entry["name"],
         }
         if url := entry.get("url") or (canonical and f"{canonical}#entry-{entry['rank']}"):
-            item["url"] = url
+            item["url"] = public_url(url)
         items.append(item)
     data: dict[str, Any] = {
         "@context": "https://schema.org",

@@ -213,13 +213,13 @@ def _card(row: Any) -> dict[str, Any]:
 def _write_chunk(writer: _FreshWriter, number: int, cards: list[dict[str, Any]], last: int) -> None:
     """Sitemap chunk ``number`` (from 0) and its archive pages, from its live posts' cards."""
     size, chunk, root = pages.PAGE_SIZE, feeds.SITEMAP_CHUNK, build.site_dir()
-    count = -(-last // size)
+    archived = pages.archived_pages(-(-last // size))  # the newest blocks: the home page's
     first_page = number * chunk // size + 1
-    for page in range(first_page, min(first_page + chunk // size, count + 1)):
+    for page in range(first_page, min(first_page + chunk // size, archived + 1)):
         low, high = (page - 1) * size + 1, page * size
         listed = [card for card in reversed(cards) if low <= card["seq"] <= high]
         writer.write(
-            root / "page" / str(page) / "index.html", pages.archive_page(page, listed, count)
+            root / "page" / str(page) / "index.html", pages.archive_page(page, listed, archived)
         )
     site_url = pages.site_url()
     urls = [

@@ -292,8 +292,8 @@ def test_the_partial_marks_words_and_escapes_what_writers_typed() -> None:
 
     assert '<div class="diff">' in html
     assert "<del>safest</del><ins>simplest</ins>" in html
-    assert "<h3>Post</h3>" in html
-    assert "<h3>#1 &lt;script&gt;alert(1)&lt;/script&gt;</h3>" in html
+    assert "<h2>Post</h2>" in html
+    assert "<h2>#1 &lt;script&gt;alert(1)&lt;/script&gt;</h2>" in html
     assert "<li>Renamed Django → &lt;script&gt;" in html
     assert "&amp; &lt;b&gt;friends&lt;/b&gt;" in html
     assert "<script>" not in html and "<b>" not in html

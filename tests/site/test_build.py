@@ -39,10 +39,10 @@ def small_pages(monkeypatch):
 
 
 def test_publishing_one_more_post_rewrites_only_what_lists_it(app, publish, site, small_pages):
-    for n in range(1, 5):  # archive page 1 full, page 2 with one post
+    for n in range(1, 8):  # blocks of 3: 1-3 archived (page 1), 4-6 and 7 on the home page
         publish(n)
     before, touched = files(site), mtimes(site)
-    post = publish(5)
+    post = publish(8)
     after = files(site)
 
     changed = {name for name in after if before.get(name) != after[name]}
@@ -50,14 +50,13 @@ def test_publishing_one_more_post_rewrites_only_what_lists_it(app, publish, site
     assert changed == {
         f"posts/{slug}/index.html",
         "index.html",
-        "page/2/index.html",
         "feed.rss",
         "feed.atom",
         "feed.json",
         "sitemaps/posts-1.xml",
         "sitemaps/pages.xml",
         *(f"tags/python/{name}" for name in ("index.html", *FEEDS)),
-        *(f"tags/series-5/{name}" for name in ("index.html", *FEEDS)),
+        *(f"tags/series-8/{name}" for name in ("index.html", *FEEDS)),
     }
     assert set(before) <= set(after)
     untouched = {n: t for n, t in mtimes(site).items() if n in before and n not in changed}
@@ -137,13 +136,39 @@ def test_a_tag_written_two_ways_is_named_the_same_by_both_builds(app, publish, r
     _rebuild_matches(runner, site, 2)
 
 
+def _listed(path: Path) -> tuple[list[str], dict[str, str]]:
+    """The post addresses a list page shows, and its pager's links by their text."""
+    page = lxml.html.fromstring(path.read_bytes())
+    posts = [a.rsplit("/", 2)[-2] for a in page.xpath("//ul[@class='cards']//h2/a/@href")]
+    pager = {a.text: a.get("href") for a in page.xpath("//nav[@class='pager']/a")}
+    return posts, pager
+
+
+def test_with_few_posts_there_is_no_older_link_and_no_archive_page(app, publish, site, small_pages):
+    for n in range(1, 7):  # two blocks of 3: both on the home page
+        publish(n)
+    posts, pager = _listed(site / "index.html")
+    assert posts == [f"python-web-frameworks-part-{n}" for n in range(6, 0, -1)]
+    assert pager == {}
+    assert not (site / "page").exists()
+
+
 def test_archive_pages_stay_linked_when_a_new_page_starts(app, publish, site, small_pages):
-    for n in range(1, 5):
-        publish(n)  # the fourth starts archive page 2
+    for n in range(1, 11):  # blocks 1-3 and 4-6 archived, 7-9 and 10 on the home page
+        publish(n)
     first = lxml.html.fromstring((site / "page" / "1" / "index.html").read_bytes())
     # The heading names no total: older pages are not rewritten as the site grows.
     assert first.findtext(".//h1") == "Archive, page 1"
-    assert "../2/" in first.xpath("//nav[@class='pager']//a/@href")
+    home, home_pager = _listed(site / "index.html")
+    one, one_pager = _listed(site / "page" / "1" / "index.html")
+    two, two_pager = _listed(site / "page" / "2" / "index.html")
+    assert home_pager == {"Older": "page/2/"}
+    assert two_pager == {"Newer": "../../", "Older": "../1/"}
+    assert one_pager == {"Newer": "../2/"}
+    assert not (site / "page" / "3").exists()
+    # Every live post is listed once: no archive page repeats the home page.
+    listed = home + two + one
+    assert sorted(listed) == sorted(f"python-web-frameworks-part-{n}" for n in range(1, 11))
 
 
 def test_the_rebuild_of_an_empty_site_is_a_site(app, runner, site):

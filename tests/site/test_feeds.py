@@ -145,11 +145,15 @@ def test_feed_dates_come_from_the_items_not_the_clock(write):
     aware = [feeds.Item(**{**vars(ITEMS[0]), "updated_at": later})]
     naive = [feeds.Item(**{**vars(ITEMS[0]), "updated_at": datetime(2026, 3, 2, 9, 0)})]
     assert write(CHANNEL, aware) == write(CHANNEL, naive)
-    assert write(CHANNEL, []) == write(CHANNEL, [])
+    # An empty feed is dated by its channel (never 1970).
+    built = datetime(2026, 3, 5, 7, 30, tzinfo=UTC)
+    empty = feeds.Channel(**{**vars(CHANNEL), "updated_at": built})
+    assert write(empty, []) == write(empty, [])
     if write is not feeds.json_feed:
-        parsed = feedparser.parse(write(CHANNEL, []))
+        parsed = feedparser.parse(write(empty, []))
         assert parsed.bozo == 0
-        assert "1970" in (parsed.feed.get("updated") or parsed.feed.get("published"))
+        assert b"1970" not in write(empty, [])
+        assert parsed.feed.updated_parsed[:5] == (2026, 3, 5, 7, 30)
 
 
 def test_sitemap_escapes_and_parses():

@@ -299,6 +299,66 @@ def test_preview_shows_a_banner(site_app):
     assert not page.one(class_="byline").find_all("time")
 
 
+def test_a_preview_of_a_revision_never_published_says_nothing_of_updates(site_app):
+    # The history's preview passes the revision's own date; a page never published was never
+    # updated.
+    page = parse(
+        render(sample(), preview=True, published_at=None, updated_at=datetime(2026, 4, 2, 8, 0))
+    )
+    byline = page.one(class_="byline")
+    assert "Updated" not in byline.text()
+    assert not byline.find_all("time")
+    assert not page.find_all("meta", property="article:modified_time")
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_the_answer_comes_first_then_the_judging_then_the_entries(site_app, name):
+    content = sample(name)
+    article = parse(render(content)).one("article", class_="post")
+    order = [
+        (node.tag, node.attrs.get("class"))
+        for node in article.children
+        if isinstance(node, Node) and node.tag in ("header", "section", "ol")
+    ]
+    assert order[:5] == [
+        ("header", None),
+        ("section", "takeaways"),
+        ("section", "glance"),
+        ("section", "judging"),
+        ("ol", "entries"),
+    ]
+    # The picks at a glance: every entry in rank order, each linking to its card.
+    entries = sorted(content["entries"], key=lambda e: e["rank"])
+    picks = article.one("section", class_="glance").find_all("li")
+    assert [li.one("a").attrs["href"] for li in picks] == [f"#entry-{e['rank']}" for e in entries]
+    for li, entry in zip(picks, entries, strict=True):
+        assert li.one("a").text() == f"#{entry['rank']} {entry['name']}"
+        if entry.get("best_for"):
+            assert li.text().endswith(f"best for {entry['best_for']}")
+    for entry in entries:
+        assert article.find_all(id=f"entry-{entry['rank']}")
+
+
+def test_datetimes_are_written_to_the_second(site_app):
+    moment = datetime(2026, 3, 1, 9, 0, 5, 594583)
+    page = parse(render(sample(), published_at=moment, updated_at=moment.replace(day=9)))
+    assert [t.attrs["datetime"] for t in page.find_all("time")] == [
+        "2026-03-01T09:00:05+00:00",
+        "2026-03-09T09:00:05+00:00",
+    ]
+    article_ld = json.loads(page.find_all("script", type="application/ld+json")[1].text())
+    assert article_ld["datePublished"] == "2026-03-01T09:00:05+00:00"
+
+
+def test_an_entry_address_is_written_percent_encoded(site_app):
+    content = sample()
+    content["entries"][0]["url"] = 'https://example.org/ä?q="><b>&x=`y`'
+    page = parse(render(content))
+    rank = content["entries"][0]["rank"]
+    link = page.one("article", id=f"entry-{rank}").one("h2").one("a")
+    assert link.attrs["href"] == "https://example.org/%C3%A4?q=%22%3E%3Cb%3E&x=%60y%60"
+
+
 def test_corrections_are_listed_with_their_dates(site_app):
     corrections = [
         Correction(datetime(2026, 3, 5, 14, 30), "<p>The <strong>price</strong> was wrong.</p>"),
