@@ -91,6 +91,13 @@ def _cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = [b.strip() for b in metafunc.config.getoption("--db").split(",") if b.strip()]
+        if "browser" in metafunc.fixturenames and metafunc.module.__name__.startswith(
+            "tests.product."
+        ):
+            # A browser test checks what a person sees and does; every operation it drives is
+            # tested on each backend beneath it. It runs on the first backend asked for: by
+            # default SQLite, the embedded default a new user opens first.
+            backends = backends[:1]
         metafunc.parametrize("backend", backends, scope="session")
 
 
