@@ -9,6 +9,14 @@ from editorial.models.posts import Post, Revision, RevisionFindings, WorkingCopy
 from editorial.models.previews import PreviewLink
 from editorial.models.publishing import JobStatus, PostTag, Publication, PublishJob, SiteState
 from editorial.models.review import Comment, ReviewClaim, Signoff
+from editorial.models.subscriptions import (
+    Delivery,
+    Mailing,
+    MailingKind,
+    Subscriber,
+    SubscriberStatus,
+    SubscriberTag,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -16,8 +24,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Comment",
+    "Delivery",
     "Invitation",
     "JobStatus",
+    "Mailing",
+    "MailingKind",
     "Notification",
     "Post",
     "PostTag",
@@ -30,6 +41,9 @@ __all__ = [
     "Role",
     "Signoff",
     "SiteState",
+    "Subscriber",
+    "SubscriberStatus",
+    "SubscriberTag",
     "UTCDateTime",
     "User",
     "UserRole",
