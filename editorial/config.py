@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -176,7 +177,20 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # How long the editor waits after the last keystroke before autosaving.
         "EDITOR_AUTOSAVE_MS": _count(env.get("EDITOR_AUTOSAVE_MS", "3000"), "EDITOR_AUTOSAVE_MS"),
         "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
+        # WebSub hubs (space- or comma-separated URLs): every feed names them, and the worker
+        # tells each one which feeds changed after every publication, correction and retraction.
+        "WEBSUB_HUBS": websub_hubs(env.get("WEBSUB_HUBS", "")),
     }
+
+
+def websub_hubs(value: str) -> tuple[str, ...]:
+    """The hub URLs in ``value`` (space- or comma-separated), each an http(s) URL."""
+    hubs = tuple(dict.fromkeys(value.replace(",", " ").split()))
+    for hub in hubs:
+        parts = urlsplit(hub)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"WEBSUB_HUBS must be http(s) URLs, not {hub!r}.")
+    return hubs
 
 
 def _count(value: str, name: str) -> int:

@@ -14,8 +14,10 @@ import re
 import xml.etree.ElementTree as ET  # noqa: S405 - builds XML, parses none
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from flask import current_app
 
@@ -41,6 +43,7 @@ class Channel:
     feed_url: str  # without the extension: ".rss", ".atom" and ".json" are added
     description: str
     updated_at: datetime | None = None  # the feed's date while it has no item
+    hubs: tuple[str, ...] = ()  # WebSub hubs that announce the feed's changes
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,33 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+_ATOM = "http://www.w3.org/2005/Atom"
+
+
+class _Hubs(BaseExtension):
+    """RSS's ``atom:link rel="hub"`` after its ``rel="self"`` (feedgen writes only the self
+    link into RSS; Atom takes the hubs as links of its own)."""
+
+    hubs: tuple[str, ...] = ()
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed[0]
+        after = channel.find(f"{{{_ATOM}}}link")
+        for hub in reversed(self.hubs):
+            link = channel.makeelement(f"{{{_ATOM}}}link", href=hub, rel="hub")
+            after.addnext(link)
+        return feed
+
+
 def _generator(channel: Channel, items: list[Item], kind: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(xml_safe(channel.home_url) or "urn:editorial:site")
     fg.title(xml_safe(channel.title))
+    # WebSub discovery: the feed names its hubs and itself (the topic a reader subscribes to).
+    for hub in channel.hubs:
+        fg.link(href=hub, rel="hub")
+    fg.register_extension("websub", _Hubs, atom=False, rss=True)
+    fg.websub.hubs = channel.hubs
     # RSS takes its channel <link> from the last link given: the site, not the feed itself.
     fg.link(href=f"{channel.feed_url}.{kind}", rel="self")
     fg.link(href=channel.home_url or "/", rel="alternate")
@@ -114,6 +140,11 @@ def json_feed(channel: Channel, items: list[Item]) -> bytes:
         "feed_url": f"{channel.feed_url}.json",
         "description": xml_safe(channel.description),
         "language": "en",
+        **(
+            {"hubs": [{"type": "WebSub", "url": hub} for hub in channel.hubs]}
+            if channel.hubs
+            else {}
+        ),
         "items": [
             {
                 "id": item.id,
@@ -202,12 +233,22 @@ def feed_files(
         feed_url=public_url(f"{site_url()}{prefix}feed"),
         description=f"Rankings that show their reasoning, from {current_app.config['SITE_TITLE']}.",
         updated_at=None if items else _emptied_at(),
+        hubs=tuple(current_app.config.get("WEBSUB_HUBS", ())),
     )
     return {
         "feed.rss": rss(channel, items),
         "feed.atom": atom(channel, items),
         "feed.json": json_feed(channel, items),
     }
+
+
+def feed_urls(prefix: str) -> list[str]:
+    """The addresses of the feeds ``feed_files`` makes for ``prefix`` (none without SITE_URL:
+    a hub needs an absolute address)."""
+    if not site_url():
+        return []
+    base = public_url(f"{site_url()}{prefix}feed")
+    return [f"{base}.{kind}" for kind in ("rss", "atom", "json")]
 
 
 def _emptied_at() -> datetime:

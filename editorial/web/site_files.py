@@ -11,6 +11,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, request, send_from_directory
 from werkzeug.security import safe_join
 
+from editorial.site.pages import public_url, site_url
+
 bp = Blueprint("sitefiles", __name__)
 
 TYPES = {
@@ -38,4 +40,9 @@ def serve(path: str) -> Any:
     response = send_from_directory(root, path, max_age=0)
     if suffix in TYPES and (suffix != ".json" or path.endswith("feed.json")):
         response.mimetype = TYPES[suffix]
+        if hubs := current_app.config.get("WEBSUB_HUBS"):
+            # WebSub discovery: a feed's response names its hubs and its own address.
+            self_url = public_url(f"{site_url()}{path}")
+            links = [f'<{hub}>; rel="hub"' for hub in hubs] + [f'<{self_url}>; rel="self"']
+            response.headers["Link"] = ", ".join(links)
     return response
