@@ -13,6 +13,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.orm import selectinload
 
 from editorial import create_app
 from editorial.domain.errors import InvalidInput, Refusal
@@ -88,7 +89,8 @@ def users_create(
 @with_appcontext
 def users_list() -> None:
     """List accounts with their roles."""
-    for user in db.session.scalars(sa.select(User).order_by(User.email)):
+    query = sa.select(User).options(selectinload(User.role_rows)).order_by(User.email)
+    for user in db.session.scalars(query):
         roles = ",".join(sorted(r.value for r in user.roles)) or "-"
         status = "active" if user.active else "deactivated"
         click.echo(f"{user.email}\t{user.display_name}\t{roles}\t{status}")
@@ -279,6 +281,8 @@ DEMO_POSTS = [
     ("password-managers-2026.json", "writer2@example.com", "submit"),
     ("static-site-generators-2026.json", "writer@example.com", "request_changes"),
     ("note-taking-apps-2026.json", "writer@example.com", "draft"),
+    # Scores, weights, pros and cons: the order checked against its own criteria.
+    ("backend-frameworks-2026.json", "writer2@example.com", "approve"),
 ]
 
 

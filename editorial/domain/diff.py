@@ -42,6 +42,7 @@ _ENTRY_FIELDS = (
     ("best_for", "Best for"),
     ("verdict", "Verdict"),
     ("pick_else", "When to pick something else"),
+    ("override", "Why it is ranked above a higher total"),
 )
 # Labels for a pair's head, a pair's body, and an item only one side has.
 _CRITERION = ("Criterion {n} name", "Description of “{name}”", "Criterion “{name}”")
@@ -160,6 +161,11 @@ def diff_posts(old: Content, new: Content) -> PostDiff:
     renamed = {
         _key(_s(old_criteria[i], "name")): _key(_s(new_criteria[j], "name")) for i, j in pairs
     }
+    for i, j in pairs:
+        o, n = old_criteria[i], new_criteria[j]
+        label = f"Weight of “{_s(n, 'name') or _s(o, 'name')}”"
+        _add(fields, label, f"criteria[{j}].weight", _number(o, "weight"), _number(n, "weight"))
+    _add(fields, "Score scale", "scale", _scale(old), _scale(new))
     _add(fields, "Takeaways", "takeaways", *_joined(old, new, "takeaways", "\n"))
     _diff_named(_items(old, "faq"), _items(new, "faq"), fields, "faq", "question", "answer", _FAQ)
     _add(fields, "Tags", "tags", *_joined(old, new, "tags", ", "))
@@ -226,8 +232,12 @@ def _diff_entry(old: Content, new: Content, j: int, renamed: dict[str, str]) -> 
     changes += [(old_notes[i], {}, f"entries[{j}].criteria[{i}].note") for i in gone]
     changes += [({}, new_notes[k], f"entries[{j}].criteria[{k}].note") for k in came]
     for o, n, path in changes:
-        label = f"Note on “{_s(n, 'criterion') or _s(o, 'criterion')}”"
-        _add(out, label, path, _s(o, "note"), _s(n, "note"))
+        criterion = _s(n, "criterion") or _s(o, "criterion")
+        _add(out, f"Note on “{criterion}”", path, _s(o, "note"), _s(n, "note"))
+        score = path.removesuffix(".note") + ".score"
+        _add(out, f"Score on “{criterion}”", score, _number(o, "score"), _number(n, "score"))
+    for key, label in (("pros", "Pros"), ("cons", "Cons")):
+        _add(out, label, f"entries[{j}].{key}", *_joined(old, new, key, "\n"))
     return out
 
 
@@ -270,6 +280,21 @@ def _add(out: list[FieldChange], label: str, path: str, old: str, new: str) -> N
 def _s(item: Content, key: str) -> str:
     value = item.get(key)
     return "" if value is None else str(value)
+
+
+def _number(item: Content, key: str) -> str:
+    """A weight or a score as written: 7, 7.5 (empty when there is none)."""
+    value = item.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return ""
+    return f"{value:g}"
+
+
+def _scale(content: Content) -> str:
+    scale = content.get("scale")
+    if not isinstance(scale, Mapping):
+        return ""
+    return f"{_number(scale, 'min') or 0} to {_number(scale, 'max')}"
 
 
 def _items(content: Content, key: str) -> list[Content]:

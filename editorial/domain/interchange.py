@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 
 from editorial.domain.errors import InvalidInput
@@ -27,6 +28,7 @@ from editorial.domain.errors import InvalidInput
 __all__ = [
     "CriterionDecl",
     "CriterionNote",
+    "ScoreScale",
     "Entry",
     "FaqItem",
     "InterchangeError",
@@ -49,7 +51,11 @@ LIMITS = {
     "takeaways": 20,
     "faq": 30,
     "tags": 20,
+    "pros_cons": 10,  # pros, and cons, per entry
 }
+# Weights and scores: finite numbers of a sensible size (a weight is relative; the page shows
+# the weights as percentages of their sum).
+MAX_NUMBER = 1_000_000
 
 # C0 controls (other than tab, newline, carriage return), DEL and C1 controls:
 # PostgreSQL refuses NUL outright and XML feeds cannot carry the others.
@@ -99,6 +105,9 @@ Url = Annotated[
 ]
 
 
+Number = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +117,11 @@ class CriterionDecl(_Model):
 
     name: ShortText
     description: Markdown = ""
+    weight: Annotated[float, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="How much this criterion counts, relative to the others' weights "
+        "(optional; shown as a percentage of their sum).",
+    )
 
 
 class CriterionNote(_Model):
@@ -115,6 +129,22 @@ class CriterionNote(_Model):
 
     criterion: ShortText
     note: Markdown = ""
+    score: Number | None = Field(
+        default=None, description="The entry's score on this criterion, on the post's `scale`."
+    )
+
+
+class ScoreScale(_Model):
+    """The scale every score in a post is on, declared once (for example 0 to 10)."""
+
+    min: Number = 0
+    max: Number = 10
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScoreScale:
+        if self.max <= self.min:
+            raise ValueError("the scale's max must be greater than its min")
+        return self
 
 
 class Entry(_Model):
@@ -129,6 +159,13 @@ class Entry(_Model):
         default="", description='The "when to pick something else instead" note (Markdown).'
     )
     best_for: ShortText | None = None
+    override: Markdown | None = Field(
+        default=None,
+        description="Why this entry is ranked above one with a higher weighted total "
+        "(Markdown; shown on the page).",
+    )
+    pros: list[ShortText] | None = Field(default=None, max_length=LIMITS["pros_cons"])
+    cons: list[ShortText] | None = Field(default=None, max_length=LIMITS["pros_cons"])
 
 
 class FaqItem(_Model):
@@ -156,6 +193,9 @@ class RankingPost(_Model):
         "when this version replaces a published one (Markdown).",
     )
     criteria: list[CriterionDecl] = Field(max_length=LIMITS["criteria"])
+    scale: ScoreScale | None = Field(
+        default=None, description="The scale of every entry's scores (needed once any is given)."
+    )
     entries: list[Entry] = Field(max_length=LIMITS["entries"])
     takeaways: list[_text(LIMITS["markdown"] // 10)] = Field(
         default_factory=list, max_length=LIMITS["takeaways"]

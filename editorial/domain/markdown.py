@@ -65,6 +65,7 @@ def render_content(content: dict[str, Any]) -> dict[str, Any]:
             {
                 "verdict": render_markdown(e.get("verdict")),
                 "pick_else": render_markdown(e.get("pick_else")),
+                "override": render_markdown(e.get("override")),
                 "criteria": [render_markdown(n.get("note")) for n in e.get("criteria", [])],
             }
             for e in content.get("entries", [])

@@ -14,6 +14,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from editorial.domain import weighting
 from editorial.domain.interchange import Entry, RankingPost
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
 
 # Bump this whenever a rule, a message or a finding's shape changes: every revision's findings
 # are stored with the version that computed them, and older ones are computed again.
-RULES_VERSION = 2  # 2: "a short verdict (1 word)"
+RULES_VERSION = 3  # 2: "a short verdict (1 word)"; 3: weights and scores
 
 # Lowercase letters and digits in runs separated by single hyphens, 1 to 100 characters.
 # Use ``fullmatch``; without ``\A``/``\Z`` the pattern also works in an HTML ``pattern``.
@@ -122,6 +123,7 @@ def check_post(post: RankingPost) -> list[Finding]:
         *_check_criteria(post),
         *_check_entry_list(post),
         *_check_faq(post),
+        *_check_scores(post),
     ]
     for index, entry in enumerate(post.entries):
         findings += _check_entry(post, index, entry, declared)
@@ -221,6 +223,93 @@ def _check_faq(post: RankingPost) -> list[Finding]:
             message = f"FAQ item {i + 1} has an answer but no question."
             out.append(_error("faq-incomplete", message, f"faq[{i}].question"))
     return out
+
+
+# --- weights and scores -----------------------------------------------------------------
+
+
+def _check_scores(post: RankingPost) -> list[Finding]:
+    """A scored post's scores are complete and on its scale, and its ranks follow the weighted
+    totals (or say why not); a post without weights or scores has nothing to check here."""
+    if not weighting.is_scored(post):
+        return []
+    out: list[Finding] = []
+
+    def add(code: str, severity: Severity, message: str, field: str, entry: Entry | None) -> None:
+        rank, name = (entry.rank, entry.name.strip() or None) if entry else (None, None)
+        out.append(Finding(code, severity, message, field, rank, name))
+
+    scored = any(n.score is not None for e in post.entries for n in e.criteria)
+    if scored and post.scale is None:
+        message = "Entries have scores but the post declares no scale; declare one (e.g. 0 to 10)."
+        add("scale-missing", Severity.ERROR, message, "scale", None)
+    for i, entry in enumerate(post.entries):
+        for j, note in enumerate(entry.criteria):
+            scale = post.scale
+            if note.score is None or scale is None or scale.min <= note.score <= scale.max:
+                continue
+            message = (
+                f'{_label(entry)} scores {_number(note.score)} on "{note.criterion}", outside '
+                f"the post's scale ({_number(scale.min)} to {_number(scale.max)})."
+            )
+            field = f"entries[{i}].criteria[{j}].score"
+            add("score-out-of-scale", Severity.ERROR, message, field, entry)
+
+    criteria = weighting.weighted(post)
+    if not criteria:
+        message = (
+            "Entries have scores but no criterion has a weight; weight the criteria so that "
+            "the order can be checked against them."
+        )
+        add("weights-missing", Severity.WARNING, message, "criteria", None)
+        return out
+    if sum(weight for _, weight in criteria) <= 0:
+        message = "Every criterion's weight is 0; give at least one a weight above 0."
+        add("weights-all-zero", Severity.ERROR, message, "criteria", None)
+        return out
+    for i, entry in enumerate(post.entries):
+        given = weighting.scores(entry)
+        for name, _ in criteria:
+            if _key(name) in given:
+                continue
+            index = next(
+                (j for j, n in enumerate(entry.criteria) if _key(n.criterion) == _key(name)), None
+            )
+            field = f"entries[{i}].criteria" + (f"[{index}].score" if index is not None else "")
+            message = f'{_label(entry)} has no score on "{name}", a weighted criterion.'
+            add("score-missing", Severity.ERROR, message, field, entry)
+    totals = weighting.totals(post)
+    if totals is None or any(f.severity is Severity.ERROR for f in out):
+        return out
+    ranked = sorted(
+        zip(post.entries, totals, range(len(totals)), strict=True), key=lambda r: r[0].rank
+    )
+    for place, (entry, total, i) in enumerate(ranked):
+        below = ranked[place + 1 :]
+        higher = max(below, key=lambda r: r[1], default=None)
+        if higher and higher[1] > total + weighting.TIE and not (entry.override or "").strip():
+            message = (
+                f"{_label(entry)} is ranked above {_label(higher[0], lower=True)}, whose weighted "
+                f"total is higher ({_number(higher[1])} against {_number(total)}); reorder them "
+                "or add an override note saying why."
+            )
+            add("rank-against-scores", Severity.ERROR, message, f"entries[{i}].override", entry)
+        if below and abs(below[0][1] - total) <= weighting.TIE:
+            message = (
+                f"{_label(entry)} and {_label(below[0][0], lower=True)} have the same weighted "
+                f"total ({_number(total)}); say in a verdict how the tie is broken."
+            )
+            add("scores-tied", Severity.WARNING, message, f"entries[{below[0][2]}]", below[0][0])
+    for win in weighting.who_wins(post):
+        if not win.possible:
+            entry = post.entries[win.index]
+            add("never-first", Severity.WARNING, win.describe(), f"entries[{win.index}]", entry)
+    return out
+
+
+def _number(value: float) -> str:
+    """A score or total as a reader writes it: 7, 7.5, 7.25."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 # --- entry rules ------------------------------------------------------------------------

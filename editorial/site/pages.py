@@ -19,6 +19,8 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.urls import iri_to_uri
 
+from editorial.domain import weighting
+from editorial.domain.interchange import parse_post
 from editorial.domain.markdown import render_markdown
 from editorial.models import Post, PostTag, Publication, db
 
@@ -89,7 +91,8 @@ def render_post_page(
         updated_at=_utc(updated_at),
         corrections=listed,
         preview=preview,
-        json_ld=_item_list(content, [entry for entry, _ in entries], canonical),
+        scoring=_scoring(content),
+        json_ld=_item_list(content, [entry for entry, _ in entries], canonical, author_name),
         article_ld=_article(content, author_name, published_at, updated_at, canonical),
     )
 
@@ -99,7 +102,7 @@ def render_site(name: str, **context: Any) -> str:
     context processors (a task renders these, and it is faster for thousands of pages)."""
     env = current_app.jinja_env
     return env.get_template(name).render(
-        config=current_app.config, url=public_url, stamp=stamp, **context
+        config=current_app.config, url=public_url, stamp=stamp, number=number, **context
     )
 
 
@@ -107,6 +110,11 @@ def public_url(address: str | None) -> str:
     """An address as a valid URL: what a writer typed (spaces, quotes, "<", non-ASCII) is
     percent-encoded, and an escape already there is kept."""
     return iri_to_uri(address or "")
+
+
+def number(value: float) -> str:
+    """A score, a total or a share as a reader writes it: 7, 7.5, 7.83."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def stamp(moment: datetime) -> str:
@@ -318,10 +326,45 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
+    """What a scored post shows: each weighted criterion's share, each entry's scores and
+    weighted total by rank, and the weightings under which its top entries rank first. None for
+    a post without weights or scores (most posts: they pay nothing for it)."""
+    criteria, entries = content.get("criteria", []), content.get("entries", [])
+    if not any("weight" in c for c in criteria) and not any(
+        "score" in n for e in entries for n in e.get("criteria", [])
+    ):
+        return None
+    post = parse_post(content)
+    totals = weighting.totals(post)
+    return {
+        "scale": post.scale,
+        "shares": weighting.percentages(post),
+        "totals": {}
+        if totals is None
+        else {e.rank: t for e, t in zip(post.entries, totals, strict=True)},
+        "wins": [win for win in weighting.who_wins(post) if win.possible][:3],
+    }
+
+
+def _notes(texts: list[str]) -> dict[str, Any]:
+    return {
+        "@type": "ItemList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": text} for n, text in enumerate(texts, 1)
+        ],
+    }
+
+
 def _item_list(
-    content: dict[str, Any], entries: list[dict[str, Any]], canonical: str | None
+    content: dict[str, Any],
+    entries: list[dict[str, Any]],
+    canonical: str | None,
+    author_name: str = "",
 ) -> dict[str, Any]:
     # schema.org ItemList; an entry without a web address points at its place on this page.
+    # Pros and cons go on the entry's review as positiveNotes / negativeNotes, as search
+    # engines read them on editorial reviews.
     items = []
     for entry in entries:
         item: dict[str, Any] = {
@@ -331,6 +374,15 @@ def _item_list(
         }
         if url := entry.get("url") or (canonical and f"{canonical}#entry-{entry['rank']}"):
             item["url"] = public_url(url)
+        if entry.get("pros") or entry.get("cons"):
+            review: dict[str, Any] = {"@type": "Review", "name": content["title"]}
+            if author_name:
+                review["author"] = {"@type": "Person", "name": author_name}
+            if entry.get("pros"):
+                review["positiveNotes"] = _notes(entry["pros"])
+            if entry.get("cons"):
+                review["negativeNotes"] = _notes(entry["cons"])
+            item["item"] = {"@type": "Product", "name": entry["name"], "review": review}
         items.append(item)
     data: dict[str, Any] = {
         "@context": "https://schema.org",

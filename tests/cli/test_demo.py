@@ -55,6 +55,7 @@ def test_demo_creates_accounts_and_posts_in_several_states(app, runner):
         "password-managers-2026": PostState.IN_REVIEW,
         "static-site-generators-2026": PostState.CHANGES_REQUESTED,
         "note-taking-apps-2026": PostState.DRAFT,
+        "best-backend-frameworks-2026": PostState.APPROVED,
     }
 
 

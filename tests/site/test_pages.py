@@ -142,7 +142,15 @@ def test_every_criterion_note_is_labelled_with_its_criterion(site_app, name):
         labels = [n.text() for n in notes.find_all("dt")]
         values = [n.text() for n in notes.find_all("dd")]
         assert labels == [note["criterion"] for note in entry["criteria"]]
-        assert values == [text_of(html) or "No note yet." for html in entry_html["criteria"]]
+        # A scored note leads with its score on the post's scale.
+        scores = [
+            f"Score: {note['score']:g} of {content['scale']['max']:g} " if "score" in note else ""
+            for note in entry["criteria"]
+        ]
+        assert values == [
+            score + (text_of(html) or "No note yet.")
+            for score, html in zip(scores, entry_html["criteria"], strict=True)
+        ]
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
@@ -166,7 +174,15 @@ def test_how_it_was_judged_shows_the_criteria_and_the_bias(site_app, name):
     assert box.one("h2").text() == "How this ranking was judged"
     criteria = box.one("dl", class_="criteria")
     assert [n.text() for n in criteria.find_all("dt")] == [c["name"] for c in content["criteria"]]
-    assert [n.text() for n in criteria.find_all("dd")] == [text_of(h) for h in rendered["criteria"]]
+    # A weighted criterion leads with its share of the weights.
+    whole = sum(c.get("weight", 0) for c in content["criteria"])
+    shares = [
+        f"Weighs {100 * c['weight'] / whole:g} % of the score. " if "weight" in c else ""
+        for c in content["criteria"]
+    ]
+    assert [n.text() for n in criteria.find_all("dd")] == [
+        share + text_of(h) for share, h in zip(shares, rendered["criteria"], strict=True)
+    ]
     assert [n.text() for n in box.find_all("h3")][-1] == "The author's bias"
     assert box.one(class_="bias").text() == text_of(rendered["bias"]) != ""
 
@@ -320,11 +336,14 @@ def test_the_answer_comes_first_then_the_judging_then_the_entries(site_app, name
         for node in article.children
         if isinstance(node, Node) and node.tag in ("header", "section", "ol")
     ]
-    assert order[:5] == [
+    # A scored post says, after its weights, under which weightings other entries win.
+    scored = any("weight" in criterion for criterion in content["criteria"])
+    assert order[: 5 + scored] == [
         ("header", None),
         ("section", "takeaways"),
         ("section", "glance"),
         ("section", "judging"),
+        *([("section", "choose")] if scored else []),
         ("ol", "entries"),
     ]
     # The picks at a glance: every entry in rank order, each linking to its card.
@@ -390,3 +409,71 @@ def test_the_pending_correction_shows_only_in_a_preview(site_app):
     published = parse(render(content))
     assert not published.find_all(id="corrections")
     assert "out of date" not in published.text()
+
+
+def test_a_scored_post_shows_its_weights_scores_and_who_wins_under_which_weighting(site_app):
+    content = sample("backend-frameworks-2026")
+    page = parse(render(content))
+    judging = page.one("section", class_="judging")
+    assert [p.text() for p in judging.find_all("p", class_="weight")] == [
+        "Weighs 25 % of the score.",
+        "Weighs 40 % of the score.",
+        "Weighs 35 % of the score.",
+    ]
+    choose = page.one("section", class_="choose")
+    wins = [li.text() for li in choose.find_all("li")]
+    assert wins[0] == "#1 Django ranks first under the author's weights."
+    assert wins[1].startswith("#2 Ruby on Rails ranks first when ")
+    assert "Ownership weighs at least 50 %" in wins[1]
+    assert len(wins) == 3  # Spring Boot can never be first: it is not listed
+    django = page.one("article", id="entry-1")
+    assert django.one("p", class_="total").text() == "Weighted score: 8.3 of 10"
+    assert [p.text() for p in django.find_all("p", class_="score")] == [
+        "Score: 6 of 10",
+        "Score: 10 of 10",
+        "Score: 8 of 10",
+    ]
+    assert [li.text() for li in django.one("ul", class_="pros").find_all("li")] == [
+        "Admin, ORM and auth included",
+        "Long-term support releases",
+    ]
+    assert [li.text() for li in django.one("ul", class_="cons").find_all("li")] == [
+        "More than a small JSON API needs"
+    ]
+    # Pros and cons as search engines read them, on each item of the ItemList, in rank order.
+    item_list = json.loads(page.find_all("script", type="application/ld+json")[0].text())
+    items = item_list["itemListElement"]
+    assert [i["position"] for i in items] == [1, 2, 3, 4]
+    assert [i["name"] for i in items] == ["Django", "Ruby on Rails", "FastAPI", "Spring Boot"]
+    review = items[3]["item"]["review"]
+    assert [n["name"] for n in review["negativeNotes"]["itemListElement"]] == [
+        "Heavy upgrades between majors",
+        "A lot of configuration for a small team",
+    ]
+    assert review["positiveNotes"]["itemListElement"][0] == {
+        "@type": "ListItem",
+        "position": 1,
+        "name": "Fast once warm",
+    }
+
+
+def test_an_override_note_is_shown_on_the_entry_it_explains(site_app):
+    content = sample("backend-frameworks-2026")
+    first, second = content["entries"][0], content["entries"][1]
+    first["rank"], second["rank"] = 2, 1  # Rails above Django, whose total is higher
+    second["override"] = "Our readers run **small teams**, where conventions matter most."
+    page = parse(render(content))
+    note = page.one("article", id="entry-1").one("div", class_="override")
+    assert note.one("h3").text() == "Why it ranks here despite its score"
+    assert text_of(render_content(content)["entries"][1]["override"]) in note.text()
+    assert note.find_all("strong")  # Markdown, rendered
+    assert not page.one("article", id="entry-2").find_all("div", class_="override")
+
+
+def test_a_post_without_scores_shows_no_weights_totals_or_choices(site_app):
+    page = parse(render(sample()))
+    for class_ in ("weight", "score", "total"):
+        assert not page.find_all("p", class_=class_)
+    assert not page.find_all("section", class_="choose")
+    item_list = json.loads(page.find_all("script", type="application/ld+json")[0].text())
+    assert all("item" not in i for i in item_list["itemListElement"])

@@ -1,0 +1,206 @@
+"""Weighted scores: what order a ranking's own criteria give, and under which weightings each
+entry would rank first.
+
+Pure functions over ``interchange.RankingPost`` (no app, no database). A criterion with a
+``weight`` counts; each entry's weighted total is the weighted mean of its scores on those
+criteria, on the post's scale. "Who wins when" is a small linear programme per entry (the
+nearest weighting, in total change of the percentages, under which that entry's total is the
+highest), solved by SciPy's HiGHS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from editorial.domain.interchange import Entry, RankingPost
+
+# Two totals closer than this share of the scale are the same total.
+TIE = 1e-9
+# Under a weighting that makes an entry first, its total beats every other by at least this
+# share of the scale: "first", not "tied for first".
+MARGIN = 1e-4
+# A weight the solution moves by less than this (a share of 1) is reported as unchanged.
+NOTICEABLE = 0.005
+
+
+def _key(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def weighted(post: RankingPost) -> list[tuple[str, float]]:
+    """The criteria that carry a weight, as (name, weight), in the post's order (duplicate and
+    nameless criteria left out: the rules report those)."""
+    seen: set[str] = set()
+    out = []
+    for criterion in post.criteria:
+        key = _key(criterion.name)
+        if criterion.weight is None or not key or key in seen:
+            continue
+        seen.add(key)
+        out.append((criterion.name, criterion.weight))
+    return out
+
+
+def is_scored(post: RankingPost) -> bool:
+    """Whether the post uses weights or scores at all (a post without reads as prose)."""
+    return any(c.weight is not None for c in post.criteria) or any(
+        n.score is not None for e in post.entries for n in e.criteria
+    )
+
+
+def scores(entry: Entry) -> dict[str, float]:
+    """An entry's scores by criterion key (the first note on a criterion counts)."""
+    out: dict[str, float] = {}
+    for note in entry.criteria:
+        if note.score is not None:
+            out.setdefault(_key(note.criterion), note.score)
+    return out
+
+
+def totals(post: RankingPost) -> list[float] | None:
+    """Each entry's weighted total, in the post's entry order; None while the order cannot be
+    computed (no weights, weights all zero, or a weighted criterion some entry has no score
+    on)."""
+    criteria = weighted(post)
+    whole = sum(weight for _, weight in criteria)
+    if not criteria or whole <= 0:
+        return None
+    out = []
+    for entry in post.entries:
+        given = scores(entry)
+        if any(_key(name) not in given for name, _ in criteria):
+            return None
+        out.append(sum(weight * given[_key(name)] for name, weight in criteria) / whole)
+    return out
+
+
+def percentages(post: RankingPost) -> dict[str, float]:
+    """Each weighted criterion's share of the weights, in percent (empty when they sum to 0)."""
+    criteria = weighted(post)
+    whole = sum(weight for _, weight in criteria)
+    if whole <= 0:
+        return {}
+    return {name: 100 * weight / whole for name, weight in criteria}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One criterion's weight in a weighting that makes an entry first."""
+
+    criterion: str
+    author: float  # the author's share, in percent
+    needed: float  # the share in the nearest weighting that makes the entry first
+
+    def describe(self) -> str:
+        if self.needed < self.author:
+            return f"{self.criterion} weighs at most {_percent(self.needed)}"
+        return f"{self.criterion} weighs at least {_percent(self.needed)}"
+
+
+@dataclass(frozen=True)
+class Win:
+    """Whether an entry can rank first under some weighting of the post's criteria, and the
+    nearest such weighting to the author's (``changes`` empty: it already does)."""
+
+    index: int  # in the post's entries
+    name: str
+    rank: int
+    possible: bool
+    changes: tuple[Change, ...] = ()
+
+    def describe(self) -> str:
+        if not self.possible:
+            return f"{self.name} cannot rank first under any weighting of these criteria."
+        if not self.changes:
+            return f"{self.name} ranks first under the author's weights."
+        conditions = [c.describe() for c in self.changes]
+        joined = (
+            conditions[0]
+            if len(conditions) == 1
+            else ", ".join(conditions[:-1]) + " and " + conditions[-1]
+        )
+        return f"{self.name} ranks first when {joined}."
+
+
+def _percent(share: float) -> str:
+    return f"{round(share):d} %" if abs(share - round(share)) < 0.05 else f"{share:.1f} %"
+
+
+def who_wins(post: RankingPost) -> list[Win]:
+    """For every entry, in rank order, whether and under which weighting it ranks first; empty
+    while the totals cannot be computed."""
+    if totals(post) is None:
+        return []
+    criteria = weighted(post)
+    names = [name for name, _ in criteria]
+    whole = sum(weight for _, weight in criteria)
+    author = tuple(weight / whole for _, weight in criteria)
+    matrix = tuple(tuple(scores(entry)[_key(name)] for name in names) for entry in post.entries)
+    span = (post.scale.max - post.scale.min) if post.scale else 1.0
+    nearest = _nearest_wins(matrix, author, MARGIN * span)
+    wins = []
+    for index, entry in sorted(enumerate(post.entries), key=lambda pair: pair[1].rank):
+        needed = nearest[index]
+        if needed is None:
+            wins.append(Win(index, entry.name, entry.rank, False))
+            continue
+        changes = tuple(
+            Change(name, 100 * old, 100 * new)
+            for name, old, new in zip(names, author, needed, strict=True)
+            if abs(new - old) >= NOTICEABLE
+        )
+        wins.append(Win(index, entry.name, entry.rank, True, changes))
+    return wins
+
+
+@lru_cache(maxsize=256)
+def _nearest_wins(
+    matrix: tuple[tuple[float, ...], ...], author: tuple[float, ...], margin: float
+) -> tuple[tuple[float, ...] | None, ...]:
+    """``_nearest_win`` for every entry. Kept per process: typing in a post's text changes no
+    score, so the findings refresh while typing solves nothing again."""
+    return tuple(_nearest_win(matrix, i, author, margin) for i in range(len(matrix)))
+
+
+def _nearest_win(
+    matrix: tuple[tuple[float, ...], ...], index: int, author: tuple[float, ...], margin: float
+) -> tuple[float, ...] | None:
+    """The weighting (shares summing to 1) nearest to ``author`` in total absolute change under
+    which entry ``index`` beats every other by ``margin``; None when there is none."""
+    # Loaded on first use: SciPy takes about a second to import, which every process (each
+    # command, each worker) would pay at start-up for the few that check a scored post.
+    import numpy as np
+    from scipy.optimize import linprog
+
+    scores = np.asarray(matrix, dtype=float)
+    weights = np.asarray(author, dtype=float)
+    ahead = np.delete(scores, index, axis=0) - scores[index]  # others minus this entry
+    if ahead.size == 0 or (ahead @ weights <= -margin).all():
+        return author  # already first: no programme to solve
+    if ((ahead >= 0).all(axis=1)).any():
+        return None  # another entry is at least as good on every criterion: never first
+    # Variables: the shares w (n), then t (n) with t >= |w - author|; minimise sum(t).
+    n = len(author)
+    eye = np.eye(n)
+    upper_rows = np.vstack(
+        [
+            np.hstack([ahead, np.zeros_like(ahead)]),  # (others - mine) . w <= -margin
+            np.hstack([eye, -eye]),  # w - t <= author
+            np.hstack([-eye, -eye]),  # -w - t <= -author
+        ]
+    )
+    upper = np.concatenate([np.full(len(ahead), -margin), weights, -weights])
+    result = linprog(
+        np.concatenate([np.zeros(n), np.ones(n)]),
+        A_ub=upper_rows,
+        b_ub=upper,
+        A_eq=np.concatenate([np.ones(n), np.zeros(n)])[None, :],
+        b_eq=[1.0],
+        bounds=[(0, 1)] * n + [(0, None)] * n,
+        method="highs",
+    )
+    if result.status != 0:
+        return None
+    return tuple(max(0.0, float(share)) for share in result.x[:n])
