@@ -90,7 +90,9 @@ def test_bad_numbers_are_refused_naming_the_field(path: str, value: Any, message
 def test_totals_are_weighted_means_on_the_scale() -> None:
     post = make_post(scored())
     assert weighting.totals(post) == pytest.approx([7.8, 6.9, 6.9])
-    assert weighting.percentages(post) == pytest.approx(dict(zip(CRITERIA, (40, 30, 30))))
+    assert weighting.percentages(post) == pytest.approx(
+        dict(zip(CRITERIA, (40, 30, 30), strict=True))
+    )
 
 
 def test_ranks_that_follow_the_totals_need_nothing_but_a_tie_is_warned_about() -> None:
@@ -171,8 +173,7 @@ def test_an_entry_no_weighting_puts_first_gets_a_warning() -> None:
     wins = {w.name: w for w in weighting.who_wins(make_post(data))}
     assert not wins["Flask"].possible
     assert (
-        wins["Flask"].describe()
-        == "Flask cannot rank first under any weighting of these criteria."
+        wins["Flask"].describe() == "Flask cannot rank first under any weighting of these criteria."
     )
     findings = [f for f in check_post(make_post(data)) if f.code == "never-first"]
     assert [(f.entry_rank, f.severity, f.message) for f in findings] == [
