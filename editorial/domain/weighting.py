@@ -25,7 +25,8 @@ MARGIN = 1e-4
 NOTICEABLE = 0.005
 
 
-def _key(name: str) -> str:
+def key(name: str) -> str:
+    """A criterion's name as compared: whitespace collapsed, case folded (as the rules do)."""
     return re.sub(r"\s+", " ", name).strip().casefold()
 
 
@@ -35,10 +36,10 @@ def weighted(post: RankingPost) -> list[tuple[str, float]]:
     seen: set[str] = set()
     out = []
     for criterion in post.criteria:
-        key = _key(criterion.name)
-        if criterion.weight is None or not key or key in seen:
+        name = key(criterion.name)
+        if criterion.weight is None or not name or name in seen:
             continue
-        seen.add(key)
+        seen.add(name)
         out.append((criterion.name, criterion.weight))
     return out
 
@@ -55,7 +56,7 @@ def scores(entry: Entry) -> dict[str, float]:
     out: dict[str, float] = {}
     for note in entry.criteria:
         if note.score is not None:
-            out.setdefault(_key(note.criterion), note.score)
+            out.setdefault(key(note.criterion), note.score)
     return out
 
 
@@ -70,9 +71,9 @@ def totals(post: RankingPost) -> list[float] | None:
     out = []
     for entry in post.entries:
         given = scores(entry)
-        if any(_key(name) not in given for name, _ in criteria):
+        if any(key(name) not in given for name, _ in criteria):
             return None
-        out.append(sum(weight * given[_key(name)] for name, weight in criteria) / whole)
+        out.append(sum(weight * given[key(name)] for name, weight in criteria) / whole)
     return out
 
 
@@ -137,7 +138,7 @@ def who_wins(post: RankingPost) -> list[Win]:
     names = [name for name, _ in criteria]
     whole = sum(weight for _, weight in criteria)
     author = tuple(weight / whole for _, weight in criteria)
-    matrix = tuple(tuple(scores(entry)[_key(name)] for name in names) for entry in post.entries)
+    matrix = tuple(tuple(scores(entry)[key(name)] for name in names) for entry in post.entries)
     span = (post.scale.max - post.scale.min) if post.scale else 1.0
     nearest = _nearest_wins(matrix, author, MARGIN * span)
     wins = []

@@ -30,6 +30,7 @@ from editorial.site import feeds, pages
 
 ASSETS = (
     "site.css",
+    "reweigh.js",  # a scored post's "Weight the criteria yourself"
     "favicon.svg",
     "vendor/pico-2.1.1/pico.min.css",
     "vendor/pico-2.1.1/LICENSE.md",

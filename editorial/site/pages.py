@@ -337,9 +337,16 @@ def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
         return None
     post = parse_post(content)
     totals = weighting.totals(post)
+    names = [name for name, _ in weighting.weighted(post)]
+    by_rank = {e.rank: weighting.scores(e) for e in post.entries}
     return {
         "scale": post.scale,
         "shares": weighting.percentages(post),
+        # Each entry's scores on the weighted criteria, in their order: the score table, and
+        # what the reader's own weighting recomputes from.
+        "matrix": {}
+        if totals is None
+        else {rank: [given[weighting.key(n)] for n in names] for rank, given in by_rank.items()},
         "totals": {}
         if totals is None
         else {e.rank: t for e, t in zip(post.entries, totals, strict=True)},

@@ -62,6 +62,9 @@ def hostile_content() -> dict[str, Any]:
         entry["name"] = f"{entry['name']} {SHORT[i % len(SHORT)]}"
         entry["best_for"] = f"{entry.get('best_for') or 'Teams'} {SHORT[-1]}"
         entry["url"] = HOSTILE_URL
+        entry["pros"] = [SHORT[i % len(SHORT)], SHORT[-1]]
+        entry["cons"] = [SHORT[(i + 1) % len(SHORT)]]
+        entry["override"] = body
     for i, item in enumerate(content["faq"]):
         item["question"] = f"{item['question']} {SHORT[i % len(SHORT)]}"
     content["title"] = f"Honest rankings {SHORT[0]} {SHORT[2]}"
@@ -87,7 +90,7 @@ class DemoSite:
 def demo_site(
     app: Any, site: Path, create_user: Callable[..., User], create_post: Callable[..., Any]
 ) -> DemoSite:
-    """Three samples by three authors, a hostile post, a correction and a retraction."""
+    """Four samples by three authors, a hostile post, a correction and a retraction."""
     reviewer = create_user("rhea.reviewer@example.net", Role.REVIEWER, name="Rhea Reviewer")
     authors = [
         create_user("wren.writer@example.com", name="Wren Writer"),
@@ -102,7 +105,12 @@ def demo_site(
         demo.posts[key] = post
         return post
 
-    names = ["python-web-frameworks-2026", "password-managers-2026", "static-site-generators-2026"]
+    names = [
+        "python-web-frameworks-2026",
+        "password-managers-2026",
+        "static-site-generators-2026",
+        "backend-frameworks-2026",  # scored: weights, the score table, pros and cons
+    ]
     for i, name in enumerate(names):
         publish(name, authors[i % len(authors)], sample(name))
     publish("hostile", authors[1], hostile_content())
