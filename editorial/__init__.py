@@ -24,6 +24,8 @@ def create_app(
     from editorial.api.problems import problem
     from editorial.celery_app import celery_init_app
     from editorial.config import from_environment
+    from editorial.domain import disclosure
+    from editorial.domain.disclosure import DEFAULT_AFFILIATE_PARAMS
     from editorial.domain.tags import tag_slug
     from editorial.extensions import csrf, db, login_manager, migrate
     from editorial.models import utcnow
@@ -57,6 +59,7 @@ def create_app(
     app.config.from_mapping(from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    disclosure.configure(app.config.get("AFFILIATE_PARAMS", DEFAULT_AFFILIATE_PARAMS))
     # Before any route: an id past what a database holds matches no route (a 404).
     app.url_map.converters["int"] = IdConverter
 

@@ -180,6 +180,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # WebSub hubs (space- or comma-separated URLs): every feed names them, and the worker
         # tells each one which feeds changed after every publication, correction and retraction.
         "WEBSUB_HUBS": websub_hubs(env.get("WEBSUB_HUBS", "")),
+        # Query parameters that make a link an affiliate link, which a post must disclose.
+        "AFFILIATE_PARAMS": tuple(
+            env.get("AFFILIATE_PARAMS", "tag aff aff_id affid affiliate ref")
+            .replace(",", " ")
+            .split()
+        ),
     }
 
 

@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from editorial.domain.disclosure import paid_links
+
 __all__ = ["Item", "entry_key", "items"]
 
 
@@ -55,7 +57,12 @@ def items(content: dict[str, Any]) -> list[Item]:
     """The checklist for one revision's content: three post items, then two per entry."""
     entries = sorted(content.get("entries", []), key=lambda e: e.get("rank", 0))
     frame = _frame(content, entries)
-    criteria = [(c.get("name", ""), c.get("description", "")) for c in content.get("criteria", [])]
+    # A weight is part of what the criteria item vouches for (an unweighted criterion's
+    # fingerprint is as it always was).
+    criteria = [
+        (c.get("name", ""), c.get("description", ""), *([c["weight"]] if "weight" in c else []))
+        for c in content.get("criteria", [])
+    ]
     out = [
         Item(
             "post:bias",
@@ -74,6 +81,14 @@ def items(content: dict[str, Any]) -> list[Item]:
             _fingerprint(frame),
         ),
     ]
+    if paid_links(content):
+        out.append(
+            Item(
+                "post:disclosure",
+                "The disclosure of sponsored and affiliate links is clear and conspicuous",
+                _fingerprint(content.get("disclosure", ""), frame),
+            )
+        )
     for entry in entries:
         name, rank = entry.get("name", ""), entry.get("rank")
         key = entry_key(name)

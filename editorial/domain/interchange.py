@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -159,6 +159,11 @@ class Entry(_Model):
         default="", description='The "when to pick something else instead" note (Markdown).'
     )
     best_for: ShortText | None = None
+    link: Literal["sponsored", "affiliate"] | None = Field(
+        default=None,
+        description="Whether `url` is a sponsored or an affiliate link (a material connection "
+        "the post must disclose).",
+    )
     override: Markdown | None = Field(
         default=None,
         description="Why this entry is ranked above one with a higher weighted total "
@@ -187,6 +192,11 @@ class RankingPost(_Model):
     summary: _text(LIMITS["summary"])
     bias: Markdown = Field(description="The author's bias disclosure (Markdown).")
     intro: Markdown | None = None
+    disclosure: Markdown | None = Field(
+        default=None,
+        description="The disclosure of material connections (sponsored or affiliate links, "
+        "gifts, payments), shown above the first entry (Markdown).",
+    )
     correction: Markdown | None = Field(
         default=None,
         description="A public note on what changed and why, shown on the page and in the feed "

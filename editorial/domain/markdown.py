@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+
+from editorial.domain.disclosure import is_affiliate
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
@@ -44,7 +47,7 @@ def render_markdown(text: str | None) -> str:
     # Writers' headings sit inside a page that owns h1/h2; shift them down.
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -52,6 +55,20 @@ def render_markdown(text: str | None) -> str:
         link_rel="nofollow noopener noreferrer",
         filter_style_properties={"text-align"},
     ).strip()
+    # An affiliate link says so to search engines: rel="sponsored" (the sanitiser gave every
+    # link the same rel, after its href and title, which it escaped).
+    return _LINK_REL.sub(_sponsored, clean)
+
+
+_LINK_REL = re.compile(r'<a href="([^"]*)"([^>]*) rel="nofollow noopener noreferrer">')
+
+
+def _sponsored(match: re.Match[str]) -> str:
+    if not is_affiliate(unescape(match.group(1))):
+        return match.group(0)
+    return (
+        f'<a href="{match.group(1)}"{match.group(2)} rel="sponsored nofollow noopener noreferrer">'
+    )
 
 
 def render_content(content: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +76,7 @@ def render_content(content: dict[str, Any]) -> dict[str, Any]:
     return {
         "bias": render_markdown(content.get("bias")),
         "intro": render_markdown(content.get("intro")),
+        "disclosure": render_markdown(content.get("disclosure")),
         "correction": render_markdown(content.get("correction")),
         "criteria": [render_markdown(c.get("description")) for c in content.get("criteria", [])],
         "entries": [

@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from editorial.domain import weighting
+from editorial.domain import disclosure, weighting
 from editorial.domain.interchange import Entry, RankingPost
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
 
 # Bump this whenever a rule, a message or a finding's shape changes: every revision's findings
 # are stored with the version that computed them, and older ones are computed again.
-RULES_VERSION = 3  # 2: "a short verdict (1 word)"; 3: weights and scores
+RULES_VERSION = 4  # 2: "a short verdict (1 word)"; 3: weights and scores; 4: disclosure
 
 # Lowercase letters and digits in runs separated by single hyphens, 1 to 100 characters.
 # Use ``fullmatch``; without ``\A``/``\Z`` the pattern also works in an HTML ``pattern``.
@@ -124,6 +124,7 @@ def check_post(post: RankingPost) -> list[Finding]:
         *_check_entry_list(post),
         *_check_faq(post),
         *_check_scores(post),
+        *_check_disclosure(post),
     ]
     for index, entry in enumerate(post.entries):
         findings += _check_entry(post, index, entry, declared)
@@ -222,6 +223,37 @@ def _check_faq(post: RankingPost) -> list[Finding]:
         elif item.answer.strip() and not item.question.strip():
             message = f"FAQ item {i + 1} has an answer but no question."
             out.append(_error("faq-incomplete", message, f"faq[{i}].question"))
+    return out
+
+
+# --- material connections -------------------------------------------------------------
+
+
+def _check_disclosure(post: RankingPost) -> list[Finding]:
+    """Sponsored and affiliate links need a disclosure; a marked link needs an address."""
+    out: list[Finding] = []
+    for i, entry in enumerate(post.entries):
+        if entry.link and not entry.url:
+            message = f"{_label(entry)} is marked as a {entry.link} link but has no web address."
+            out.append(
+                Finding(
+                    "link-without-url",
+                    Severity.ERROR,
+                    message,
+                    f"entries[{i}].url",
+                    entry.rank,
+                    entry.name.strip() or None,
+                )
+            )
+    paid = disclosure.paid_links(post.model_dump(exclude_none=True))
+    if paid and _bare(post.disclosure or "") in BIAS_PLACEHOLDERS:
+        shown = ", ".join(_quote(url, 60) for _, url in paid[:3])
+        more = f" and {len(paid) - 3} more" if len(paid) > 3 else ""
+        message = (
+            f"This post has sponsored or affiliate links ({shown}{more}); disclose the material "
+            "connection in the disclosure field, which the page shows above the first entry."
+        )
+        out.append(_error("disclosure-missing", message, "disclosure"))
     return out
 
 

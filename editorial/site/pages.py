@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 from werkzeug.urls import iri_to_uri
 
-from editorial.domain import weighting
+from editorial.domain import disclosure, weighting
 from editorial.domain.interchange import parse_post
 from editorial.domain.markdown import render_markdown
 from editorial.models import Post, PostTag, Publication, db
@@ -102,7 +102,12 @@ def render_site(name: str, **context: Any) -> str:
     context processors (a task renders these, and it is faster for thousands of pages)."""
     env = current_app.jinja_env
     return env.get_template(name).render(
-        config=current_app.config, url=public_url, stamp=stamp, number=number, **context
+        config=current_app.config,
+        url=public_url,
+        stamp=stamp,
+        number=number,
+        paid=disclosure.is_paid,
+        **context,
     )
 
 

@@ -477,3 +477,22 @@ def test_a_post_without_scores_shows_no_weights_totals_or_choices(site_app):
     assert not page.find_all("section", class_="choose")
     item_list = json.loads(page.find_all("script", type="application/ld+json")[0].text())
     assert all("item" not in i for i in item_list["itemListElement"])
+
+
+def test_a_disclosure_is_shown_above_the_first_entry_and_paid_links_say_so(site_app):
+    content = sample("backend-frameworks-2026")
+    content["entries"][3]["link"] = "sponsored"
+    page = parse(render(content))
+    article = page.one("article", class_="post")
+    tops = [n for n in article.children if isinstance(n, Node)]
+    box = article.one("div", class_="disclosure")
+    # Right under the title, before the takeaways and every entry.
+    assert tops.index(box) == 1 and tops[0].tag == "header"
+    assert box.one("h2").text() == "Disclosure"
+    assert "affiliate link" in box.text()
+    intro_link = page.one("div", class_="intro").one("a")
+    assert intro_link.attrs["rel"] == "sponsored nofollow noopener noreferrer"
+    spring = page.one("article", id="entry-4").one("h2").one("a")
+    assert spring.attrs["rel"] == "sponsored noopener"
+    django = page.one("article", id="entry-1").one("h2").one("a")
+    assert django.attrs["rel"] == "nofollow noopener"
