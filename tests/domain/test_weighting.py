@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from editorial.domain import weighting
+from editorial.domain import checklist, weighting
 from editorial.domain.diff import diff_posts
 from editorial.domain.interchange import InterchangeError, parse_post
 from editorial.domain.rules import Severity, check_post
@@ -198,3 +198,12 @@ def test_the_diff_shows_a_weight_a_score_and_the_scale_changing_as_such() -> Non
         ("Django", "Score on “Learning curve”", "5", "5.5"),
         ("FastAPI", "Pros", "", "Fast"),
     }
+
+
+def test_a_weight_change_lapses_the_reviewers_tick_on_the_criteria() -> None:
+    def criteria_item(data: dict[str, Any]) -> str:
+        return next(i.fingerprint for i in checklist.items(data) if i.key == "post:criteria")
+
+    before, after = scored(), scored(weights=(40, 35, 25))
+    assert criteria_item(before) != criteria_item(after)
+    assert criteria_item(before) == criteria_item(scored())
