@@ -236,6 +236,8 @@ def _diff_entry(old: Content, new: Content, j: int, renamed: dict[str, str]) -> 
         _add(out, f"Note on “{criterion}”", path, _s(o, "note"), _s(n, "note"))
         score = path.removesuffix(".note") + ".score"
         _add(out, f"Score on “{criterion}”", score, _number(o, "score"), _number(n, "score"))
+        evidence = path.removesuffix(".note") + ".evidence"
+        _add(out, f"Evidence on “{criterion}”", evidence, *_joined(o, n, "evidence", "\n"))
     for key, label in (("pros", "Pros"), ("cons", "Cons")):
         _add(out, label, f"entries[{j}].{key}", *_joined(old, new, key, "\n"))
     return out

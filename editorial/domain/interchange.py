@@ -52,6 +52,7 @@ LIMITS = {
     "faq": 30,
     "tags": 20,
     "pros_cons": 10,  # pros, and cons, per entry
+    "evidence": 5,  # links per criterion note
 }
 # Weights and scores: finite numbers of a sensible size (a weight is relative; the page shows
 # the weights as percentages of their sum).
@@ -105,6 +106,16 @@ Url = Annotated[
 ]
 
 
+# One address in a list of them (evidence): required, checked as ``Url`` is.
+def _link(value: str) -> str:
+    if not value:
+        raise ValueError("must be a web address, not empty")
+    return check_url(value) or value
+
+
+Link = Annotated[
+    _text(LIMITS["url"]), Field(json_schema_extra={"format": "uri"}), AfterValidator(_link)
+]
 Number = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)]
 
 
@@ -131,6 +142,11 @@ class CriterionNote(_Model):
     note: Markdown = ""
     score: Number | None = Field(
         default=None, description="The entry's score on this criterion, on the post's `scale`."
+    )
+    evidence: list[Link] | None = Field(
+        default=None,
+        max_length=LIMITS["evidence"],
+        description="Links to what the note rests on: a test, a measurement, a source.",
     )
 
 

@@ -29,7 +29,8 @@ __all__ = [
 
 # Bump this whenever a rule, a message or a finding's shape changes: every revision's findings
 # are stored with the version that computed them, and older ones are computed again.
-RULES_VERSION = 4  # 2: "a short verdict (1 word)"; 3: weights and scores; 4: disclosure
+# 2: "a short verdict (1 word)"; 3: weights and scores; 4: disclosure; 5: evidence
+RULES_VERSION = 5
 
 # Lowercase letters and digits in runs separated by single hyphens, 1 to 100 characters.
 # Use ``fullmatch``; without ``\A``/``\Z`` the pattern also works in an HTML ``pattern``.
@@ -125,6 +126,7 @@ def check_post(post: RankingPost) -> list[Finding]:
         *_check_faq(post),
         *_check_scores(post),
         *_check_disclosure(post),
+        *_check_evidence(post),
     ]
     for index, entry in enumerate(post.entries):
         findings += _check_entry(post, index, entry, declared)
@@ -223,6 +225,26 @@ def _check_faq(post: RankingPost) -> list[Finding]:
         elif item.answer.strip() and not item.question.strip():
             message = f"FAQ item {i + 1} has an answer but no question."
             out.append(_error("faq-incomplete", message, f"faq[{i}].question"))
+    return out
+
+
+# --- evidence ---------------------------------------------------------------------------
+
+
+def _check_evidence(post: RankingPost) -> list[Finding]:
+    """The entry ranked first rests on something a reader can check."""
+    out: list[Finding] = []
+    for i, entry in enumerate(post.entries):
+        # An entry judged on nothing has an error saying so already.
+        if entry.rank != 1 or not entry.criteria or any(n.evidence for n in entry.criteria):
+            continue
+        message = (
+            f"{_label(entry)} ranks first with no evidence behind any criterion; link a test, "
+            "a measurement or a source on at least one of its notes."
+        )
+        name = entry.name.strip() or None
+        field = f"entries[{i}].criteria"
+        out.append(Finding("evidence-missing", Severity.WARNING, message, field, 1, name))
     return out
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -107,6 +108,7 @@ def render_site(name: str, **context: Any) -> str:
         stamp=stamp,
         number=number,
         paid=disclosure.is_paid,
+        address=short_address,
         **context,
     )
 
@@ -115,6 +117,13 @@ def public_url(address: str | None) -> str:
     """An address as a valid URL: what a writer typed (spaces, quotes, "<", non-ASCII) is
     percent-encoded, and an escape already there is kept."""
     return iri_to_uri(address or "")
+
+
+def short_address(address: str) -> str:
+    """A link's text when the writer gave only its address: host and path, shortened."""
+    parts = urlsplit(address)
+    shown = (parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")
+    return shown if len(shown) <= 48 else shown[:47] + "…"
 
 
 def number(value: float) -> str:

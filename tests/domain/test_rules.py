@@ -126,7 +126,13 @@ def test_ranks_message_lists_the_ranks_found() -> None:
 
 
 def test_ranks_may_be_listed_in_any_order() -> None:
-    post = make_post(**{"entries[0].rank": 3, "entries[2].rank": 1})
+    post = make_post(
+        **{
+            "entries[0].rank": 3,
+            "entries[2].rank": 1,
+            "entries[2].criteria[1].evidence": ["https://example.org/flask-extensions-survey"],
+        }
+    )
     assert check_post(post) == []
 
 

@@ -93,6 +93,8 @@ VALID: dict[str, Any] = {
     "faq": [{"question": "Is Flask dead?", "answer": "No: it is stable, which is different."}],
     "tags": ["python", "web"],
 }
+# The entry ranked first rests on something a reader can check.
+VALID["entries"][0]["criteria"][0]["evidence"] = ["https://example.org/benchmarks/2026/json-api"]
 
 
 def post_data() -> dict[str, Any]:

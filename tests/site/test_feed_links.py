@@ -103,3 +103,16 @@ def test_an_empty_feed_is_dated_by_the_site_not_1970(app, publish, writer, revie
     result = runner.invoke(args=["site", "rebuild"])  # both builds date it alike
     assert result.exit_code == 0, result.output
     assert ((site / "feed.atom").read_bytes(), (site / "feed.rss").read_bytes()) == incremental
+
+
+def test_a_feed_entry_carries_the_disclosure_and_the_evidence(demo_site):
+    post = demo_site.posts["backend-frameworks-2026"]
+    content = post.published_revision.content
+    items = json.loads((demo_site.root / "feed.json").read_bytes())["items"]
+    (item,) = [i for i in items if i["id"] == post.feed_id]
+    html = lxml.html.fromstring(item["content_html"])
+    assert html.xpath("//h2")[0].text_content() == "Disclosure"
+    evidence = [
+        link for e in content["entries"] for n in e["criteria"] for link in n.get("evidence", [])
+    ]
+    assert evidence and set(evidence) <= set(html.xpath("//a/@href"))

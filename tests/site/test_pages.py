@@ -14,7 +14,7 @@ import pytest
 
 from editorial import create_app
 from editorial.domain.markdown import render_content
-from editorial.site.pages import Correction, render_post_page
+from editorial.site.pages import Correction, render_post_page, short_address
 from tests.conftest import SAMPLES, _config, sample
 
 SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.json"))
@@ -147,10 +147,22 @@ def test_every_criterion_note_is_labelled_with_its_criterion(site_app, name):
             f"Score: {note['score']:g} of {content['scale']['max']:g} " if "score" in note else ""
             for note in entry["criteria"]
         ]
-        assert values == [
-            score + (text_of(html) or "No note yet.")
-            for score, html in zip(scores, entry_html["criteria"], strict=True)
+        # Its evidence follows it, each link shown by its address.
+        evidence = [
+            " Evidence: " + ", ".join(short_address(link) for link in note["evidence"])
+            if note.get("evidence")
+            else ""
+            for note in entry["criteria"]
         ]
+        # (The parser's text puts a space before each comma between links.)
+        assert [value.replace(" , ", ", ") for value in values] == [
+            score + (text_of(html) or "No note yet.") + shown
+            for score, html, shown in zip(scores, entry_html["criteria"], evidence, strict=True)
+        ]
+        for note, dd in zip(entry["criteria"], notes.find_all("dd"), strict=True):
+            if note.get("evidence"):
+                hrefs = [a.attrs["href"] for a in dd.one("p", class_="evidence").find_all("a")]
+                assert hrefs == note["evidence"]
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
