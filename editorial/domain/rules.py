@@ -354,10 +354,9 @@ def _check_scores(post: RankingPost) -> list[Finding]:
                 f"total ({_number(total)}); say in a verdict how the tie is broken."
             )
             add("scores-tied", Severity.WARNING, message, f"entries[{below[0][2]}]", below[0][0])
-    for win in weighting.who_wins(post):
-        if not win.possible:
-            entry = post.entries[win.index]
-            add("never-first", Severity.WARNING, win.describe(), f"entries[{win.index}]", entry)
+    for win in weighting.never_first(post):
+        entry = post.entries[win.index]
+        add("never-first", Severity.WARNING, win.describe(), f"entries[{win.index}]", entry)
     return out
 
 

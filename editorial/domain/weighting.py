@@ -129,21 +129,32 @@ def _percent(share: float) -> str:
     return f"{round(share):d} %" if abs(share - round(share)) < 0.05 else f"{share:.1f} %"
 
 
-def who_wins(post: RankingPost) -> list[Win]:
-    """For every entry, in rank order, whether and under which weighting it ranks first; empty
-    while the totals cannot be computed."""
+def _problem(post: RankingPost) -> tuple[list[str], Matrix, Shares, float] | None:
+    """The criteria's names, the scores (entries × weighted criteria, in entry order), the
+    author's shares and the margin of a win; None while the totals cannot be computed."""
     if totals(post) is None:
-        return []
+        return None
     criteria = weighted(post)
     names = [name for name, _ in criteria]
     whole = sum(weight for _, weight in criteria)
     author = tuple(weight / whole for _, weight in criteria)
     matrix = tuple(tuple(scores(entry)[key(name)] for name in names) for entry in post.entries)
     span = (post.scale.max - post.scale.min) if post.scale else 1.0
-    nearest = _nearest_wins(matrix, author, MARGIN * span)
-    wins = []
+    return names, matrix, author, MARGIN * span
+
+
+def who_wins(post: RankingPost, limit: int | None = None) -> list[Win]:
+    """For every entry, in rank order, whether and under which weighting it ranks first (with
+    ``limit``, only until that many can); empty while the totals cannot be computed."""
+    problem = _problem(post)
+    if problem is None:
+        return []
+    names, matrix, author, margin = problem
+    wins: list[Win] = []
     for index, entry in sorted(enumerate(post.entries), key=lambda pair: pair[1].rank):
-        needed = nearest[index]
+        if limit is not None and sum(w.possible for w in wins) >= limit:
+            break
+        needed = _nearest_win(matrix, index, author, margin)
         if needed is None:
             wins.append(Win(index, entry.name, entry.rank, False))
             continue
@@ -156,18 +167,76 @@ def who_wins(post: RankingPost) -> list[Win]:
     return wins
 
 
+def never_first(post: RankingPost) -> list[Win]:
+    """The entries no weighting puts first, in rank order (the rules' warning). Cheaper than
+    ``who_wins``: most entries are shown to win under some weighting without solving anything."""
+    problem = _problem(post)
+    if problem is None:
+        return []
+    _names, matrix, author, margin = problem
+    possible = _possible(matrix, author, margin)
+    return [
+        Win(index, entry.name, entry.rank, False)
+        for index, entry in sorted(enumerate(post.entries), key=lambda pair: pair[1].rank)
+        if not possible[index]
+    ]
+
+
+Matrix = tuple[tuple[float, ...], ...]
+Shares = tuple[float, ...]
+SAMPLES = 512  # weightings tried at random (seeded, so every run finds the same) before solving
+
+
 @lru_cache(maxsize=256)
-def _nearest_wins(
-    matrix: tuple[tuple[float, ...], ...], author: tuple[float, ...], margin: float
-) -> tuple[tuple[float, ...] | None, ...]:
-    """``_nearest_win`` for every entry. Kept per process: typing in a post's text changes no
-    score, so the findings refresh while typing solves nothing again."""
-    return tuple(_nearest_win(matrix, i, author, margin) for i in range(len(matrix)))
+def _possible(matrix: Matrix, author: Shares, margin: float) -> tuple[bool, ...]:
+    """Whether each entry ranks first under some weighting. An entry first under the author's
+    weights, under one criterion alone or under one of SAMPLES weightings drawn at random can;
+    one that another entry matches or beats on every criterion cannot; the rest are settled
+    by a linear programme each. Kept per process (typing changes no score)."""
+    # Loaded on first use: NumPy and SciPy cost every process that imports this at start-up.
+    import numpy as np
+
+    scores = np.asarray(matrix, dtype=float)
+    n = scores.shape[1]
+    rng = np.random.default_rng(20260)
+    weightings = np.vstack([np.asarray(author), np.eye(n), rng.dirichlet(np.ones(n), SAMPLES)])
+    totals = scores @ weightings.T  # entries × weightings
+    ordered = np.sort(totals, axis=0)
+    runner_up = ordered[-2] if len(scores) > 1 else ordered[-1] - 2 * margin
+    best = totals.max(axis=0)
+    # Entry i wins a weighting when its total is the best and beats the runner-up by margin.
+    wins = (totals == best) & (best - runner_up >= margin)
+    possible = [bool(wins[i].any()) for i in range(len(scores))]
+    for i, known in enumerate(possible):
+        if not known:
+            possible[i] = _feasible(matrix, i, margin)
+    return tuple(possible)
 
 
-def _nearest_win(
-    matrix: tuple[tuple[float, ...], ...], index: int, author: tuple[float, ...], margin: float
-) -> tuple[float, ...] | None:
+def _feasible(matrix: Matrix, index: int, margin: float) -> bool:
+    """Whether some weighting puts entry ``index`` first by ``margin`` (a linear programme)."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    scores = np.asarray(matrix, dtype=float)
+    ahead = np.delete(scores, index, axis=0) - scores[index]
+    if ((ahead >= 0).all(axis=1)).any():
+        return False  # another entry is at least as good on every criterion
+    n = scores.shape[1]
+    result = linprog(
+        np.zeros(n),
+        A_ub=ahead,
+        b_ub=np.full(len(ahead), -margin),
+        A_eq=np.ones((1, n)),
+        b_eq=[1.0],
+        bounds=[(0, 1)] * n,
+        method="highs",
+    )
+    return result.status == 0
+
+
+@lru_cache(maxsize=1024)
+def _nearest_win(matrix: Matrix, index: int, author: Shares, margin: float) -> Shares | None:
     """The weighting (shares summing to 1) nearest to ``author`` in total absolute change under
     which entry ``index`` beats every other by ``margin``; None when there is none."""
     # Loaded on first use: SciPy takes about a second to import, which every process (each

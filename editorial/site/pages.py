@@ -364,7 +364,7 @@ def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
         "totals": {}
         if totals is None
         else {e.rank: t for e, t in zip(post.entries, totals, strict=True)},
-        "wins": [win for win in weighting.who_wins(post) if win.possible][:3],
+        "wins": [win for win in weighting.who_wins(post, limit=3) if win.possible],
     }
 
 

@@ -5,6 +5,7 @@ Plain RankingPost objects: no app, no database."""
 from __future__ import annotations
 
 import copy
+import random
 from typing import Any
 
 import pytest
@@ -207,3 +208,23 @@ def test_a_weight_change_lapses_the_reviewers_tick_on_the_criteria() -> None:
     before, after = scored(), scored(weights=(40, 35, 25))
     assert criteria_item(before) != criteria_item(after)
     assert criteria_item(before) == criteria_item(scored())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_quick_never_first_check_agrees_with_the_full_programmes(seed: int) -> None:
+    rng = random.Random(seed)
+    names = ["FastAPI", "Django", "Flask"]
+    data = scored(
+        scores={name: tuple(rng.randint(0, 10) for _ in CRITERIA) for name in names},
+        weights=tuple(rng.randint(1, 5) for _ in CRITERIA),
+    )
+    extra = copy.deepcopy(data["entries"][2])
+    for i in range(4, 10):  # more entries, random scores
+        entry = copy.deepcopy(extra)
+        entry["name"], entry["rank"] = f"Entry {i}", i
+        for note in entry["criteria"]:
+            note["score"] = rng.randint(0, 10)
+        data["entries"].append(entry)
+    post = make_post(data)
+    full = [w.index for w in weighting.who_wins(post) if not w.possible]
+    assert [w.index for w in weighting.never_first(post)] == full
