@@ -25,6 +25,7 @@ MARGIN = 1e-4
 NOTICEABLE = 0.005
 
 
+@lru_cache(maxsize=4096)
 def key(name: str) -> str:
     """A criterion's name as compared: whitespace collapsed, case folded (as the rules do)."""
     return re.sub(r"\s+", " ", name).strip().casefold()
@@ -68,12 +69,13 @@ def totals(post: RankingPost) -> list[float] | None:
     whole = sum(weight for _, weight in criteria)
     if not criteria or whole <= 0:
         return None
+    keyed = [(key(name), weight) for name, weight in criteria]
     out = []
     for entry in post.entries:
         given = scores(entry)
-        if any(key(name) not in given for name, _ in criteria):
+        if any(k not in given for k, _ in keyed):
             return None
-        out.append(sum(weight * given[key(name)] for name, weight in criteria) / whole)
+        out.append(sum(weight * given[k] for k, weight in keyed) / whole)
     return out
 
 
@@ -138,7 +140,9 @@ def _problem(post: RankingPost) -> tuple[list[str], Matrix, Shares, float] | Non
     names = [name for name, _ in criteria]
     whole = sum(weight for _, weight in criteria)
     author = tuple(weight / whole for _, weight in criteria)
-    matrix = tuple(tuple(scores(entry)[key(name)] for name in names) for entry in post.entries)
+    keys = [key(name) for name in names]
+    given = [scores(entry) for entry in post.entries]
+    matrix = tuple(tuple(row[k] for k in keys) for row in given)
     span = (post.scale.max - post.scale.min) if post.scale else 1.0
     return names, matrix, author, MARGIN * span
 

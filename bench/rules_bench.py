@@ -1,0 +1,114 @@
+"""The editorial rules on a large scored post: the cost the findings refresh pays for them.
+
+    .venv/bin/python -m bench.rules_bench            # 50 entries x 20 criteria, 15 samples
+
+Builds a 50-entry, 20-criterion post with weights and scores (seeded random, so that most
+entries could rank first under some weighting: the hardest case for the "cannot rank first"
+check), and times `rules.check_post` on it, in process:
+- cold: the first check after a score or weight changed (the linear programmes solved anew);
+- warm: a check while the writer types text (the scores unchanged: their answers cached);
+- the same post without weights or scores, for reference;
+- `weighting.who_wins`, the nearest winning weighting for every entry (the editor's and the
+  review page's list), cold.
+Medians of --samples runs, beside the target (100 ms for the whole findings refresh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from editorial.domain import weighting
+from editorial.domain.interchange import RankingPost, parse_post
+from editorial.domain.rules import check_post
+
+SAMPLE = Path(__file__).resolve().parent.parent / "editorial" / "samples"
+TARGET_MS = 100.0
+
+
+def scored_post(entries: int, criteria: int, seed: int, scored: bool = True) -> RankingPost:
+    """A valid post of that size from the scored sample's text, scores drawn at random."""
+    rng = random.Random(seed)
+    base = json.loads((SAMPLE / "backend-frameworks-2026.json").read_text())
+    template = base["entries"][0]
+    data = {k: v for k, v in base.items() if k not in ("criteria", "entries")}
+    data["criteria"] = [
+        {"name": f"Criterion {c + 1}", "description": "What it measures, and how."}
+        | ({"weight": rng.randint(1, 10)} if scored else {})
+        for c in range(criteria)
+    ]
+    data["entries"] = []
+    for rank in range(1, entries + 1):
+        entry = copy.deepcopy(template)
+        entry.update(name=f"Framework {rank}", rank=rank, override="Our readers' needs differ.")
+        entry["criteria"] = [
+            {"criterion": c["name"], "note": "Measured on our reference app; notes in the repo."}
+            | ({"score": rng.randint(0, 10)} if scored else {})
+            for c in data["criteria"]
+        ]
+        entry["criteria"][0]["evidence"] = ["https://example.org/bench"]
+        data["entries"].append(entry)
+    if not scored:
+        data.pop("scale", None)
+    return parse_post(data)
+
+
+def _median_ms(run: Callable[[], Any], samples: int, before: Callable[[], None] | None) -> float:
+    times = []
+    for _ in range(samples):
+        if before:
+            before()
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _forget() -> None:
+    weighting._possible.cache_clear()  # noqa: SLF001 - a bench measures the uncached cost
+    weighting._nearest_win.cache_clear()  # noqa: SLF001
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument("--criteria", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    post = scored_post(args.entries, args.criteria, args.seed)
+    plain = scored_post(args.entries, args.criteria, args.seed, scored=False)
+    check_post(post)  # NumPy and SciPy load on first use: not part of any request after it
+    findings = check_post(post)
+    never = sum(f.code == "never-first" for f in findings)
+    rows = [
+        ("check_post, scored, cold", _median_ms(lambda: check_post(post), args.samples, _forget)),
+        ("check_post, scored, warm", _median_ms(lambda: check_post(post), args.samples, None)),
+        ("check_post, no scores", _median_ms(lambda: check_post(plain), args.samples, None)),
+        (
+            "who_wins (every entry), cold",
+            _median_ms(lambda: weighting.who_wins(post), args.samples, _forget),
+        ),
+    ]
+    print(
+        f"{args.entries} entries x {args.criteria} criteria, scored at random (seed {args.seed}):"
+        f" {never} entries can never rank first; medians of {args.samples}\n"
+    )
+    for name, ms in rows:
+        print(f"{name:<32}{ms:>8.1f} ms")
+    cold = rows[0][1]
+    ok = cold <= TARGET_MS
+    print(f"\n{'pass' if ok else 'FAIL'}  the rules, cold, within the refresh's {TARGET_MS:.0f} ms")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
