@@ -64,6 +64,10 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
                 "task": "editorial.housekeeping.prune_sessions",
                 "schedule": 24 * 3600.0,
             },
+            "flag-due-posts": {
+                "task": "editorial.housekeeping.flag_due_posts",
+                "schedule": 3600.0,
+            },
         },
         "beat_schedule_filename": str(instance / "celerybeat-schedule"),
     }
@@ -180,6 +184,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # WebSub hubs (space- or comma-separated URLs): every feed names them, and the worker
         # tells each one which feeds changed after every publication, correction and retraction.
         "WEBSUB_HUBS": websub_hubs(env.get("WEBSUB_HUBS", "")),
+        # How long after each approval a live post is due for another review (unless the writer
+        # set review_by).
+        "REVIEW_AFTER_MONTHS": _count(env.get("REVIEW_AFTER_MONTHS", "12"), "REVIEW_AFTER_MONTHS"),
         # Query parameters that make a link an affiliate link, which a post must disclose.
         "AFFILIATE_PARAMS": tuple(
             env.get("AFFILIATE_PARAMS", "tag aff aff_id affid affiliate ref")

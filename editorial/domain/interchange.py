@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -217,6 +218,11 @@ class RankingPost(_Model):
         default=None,
         description="A public note on what changed and why, shown on the page and in the feed "
         "when this version replaces a published one (Markdown).",
+    )
+    review_by: date | None = Field(
+        default=None,
+        description="Review this post again by this day (default: REVIEW_AFTER_MONTHS after "
+        "each approval); the desk lists it as due then, and it stays live.",
     )
     criteria: list[CriterionDecl] = Field(max_length=LIMITS["criteria"])
     scale: ScoreScale | None = Field(

@@ -133,8 +133,9 @@ def _percent(share: float) -> str:
 
 def _problem(post: RankingPost) -> tuple[list[str], Matrix, Shares, float] | None:
     """The criteria's names, the scores (entries × weighted criteria, in entry order), the
-    author's shares and the margin of a win; None while the totals cannot be computed."""
-    if totals(post) is None:
+    author's shares and the margin of a win; None while the totals cannot be computed or there
+    is no entry to rank."""
+    if not post.entries or totals(post) is None:
         return None
     criteria = weighted(post)
     names = [name for name, _ in criteria]

@@ -42,6 +42,8 @@ TRANSITIONS: dict[tuple[Action, PostState], PostState] = {
     (A.EDIT, S.RETRACTED): S.DRAFT,
     (A.SUBMIT, S.DRAFT): S.IN_REVIEW,
     (A.SUBMIT, S.CHANGES_REQUESTED): S.IN_REVIEW,
+    # A live post goes back to review as it is (a re-review: it stays live meanwhile).
+    (A.SUBMIT, S.PUBLISHED): S.IN_REVIEW,
     (A.WITHDRAW, S.IN_REVIEW): S.DRAFT,
     (A.APPROVE, S.IN_REVIEW): S.APPROVED,
     (A.REQUEST_CHANGES, S.IN_REVIEW): S.CHANGES_REQUESTED,

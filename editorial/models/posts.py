@@ -68,6 +68,12 @@ class Post(db.Model):
     live_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Fixed at first publication: the page's address and the feed entry's id stay forever,
     # whatever later revisions do to the slug.
+    # Freshness: when a reviewer last approved what is live (a re-approval of the live revision
+    # as it is counts), when it is due for another review, and when the desk said it was due
+    # (cleared by the next approval).
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    due_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     public_slug: Mapped[str | None] = mapped_column(sa.String(100))
     feed_id: Mapped[str | None] = mapped_column(sa.String(64))
 

@@ -49,6 +49,8 @@ ACTION_LABELS = {
     "post.approve": "Approved",
     "post.request_changes": "Requested changes",
     "post.publish": "Published",
+    "post.rereview": "Reviewed again as it is",
+    "post.due": "Due for re-review",
     "post.retract_requested": "Asked to retract",
     "post.retract": "Retracted",
     "job.retried": "Retried publishing",

@@ -29,7 +29,7 @@ from editorial.models import (
     db,
     utcnow,
 )
-from editorial.operations import outbox
+from editorial.operations import freshness, outbox
 from editorial.operations.audit import record
 
 MAX_BACKOFF = 300
@@ -136,6 +136,18 @@ def fail(job_id: int, exc: BaseException) -> None:
 
 def _apply_publish(job: PublishJob, post: Post, now: datetime) -> None:
     if post.published_revision_id == job.revision_id:
+        if post.state == PostState.APPROVED and post.approved_revision_id == job.revision_id:
+            # Re-approved as it is (a re-review): live again and reviewed again, its content
+            # (and so its dates, feeds and subscribers) untouched.
+            post.state = next_state(Action.PUBLISH, post.state)
+            freshness.reviewed(post, job.created_at)
+            record(
+                "post.rereview",
+                actor=job.created_by,
+                post=post,
+                revision=job.revision,
+                details={"job": job.id},
+            )
         return  # already live: only write the files again
     if post.state != PostState.APPROVED or post.approved_revision_id != job.revision_id:
         return  # superseded: an edit withdrew this approval, or a newer one replaced it
@@ -162,6 +174,7 @@ def _apply_publish(job: PublishJob, post: Post, now: datetime) -> None:
         )
     )
     _set_tags(post)
+    freshness.reviewed(post, job.created_at)
     db.session.flush()
     record(
         "post.publish",

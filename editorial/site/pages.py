@@ -44,6 +44,7 @@ def render_post_page(
     author_name: str,
     published_at: datetime | None,
     updated_at: datetime | None,
+    reviewed_at: datetime | None = None,
     corrections: Sequence[Correction] = (),
     preview: bool = False,
     assets: str = "",
@@ -90,11 +91,12 @@ def render_post_page(
         author_name=author_name,
         published_at=_utc(published_at),
         updated_at=_utc(updated_at),
+        reviewed_at=_utc(reviewed_at),
         corrections=listed,
         preview=preview,
         scoring=_scoring(content),
         json_ld=_item_list(content, [entry for entry, _ in entries], canonical, author_name),
-        article_ld=_article(content, author_name, published_at, updated_at, canonical),
+        article_ld=_article(content, author_name, published_at, updated_at, canonical, reviewed_at),
     )
 
 
@@ -188,6 +190,7 @@ def post_page(post: Post) -> bytes:
         author_name=post.author.display_name,
         published_at=post.published_at,
         updated_at=post.live_updated_at,
+        reviewed_at=post.last_reviewed_at,
         corrections=corrections_of(post),
         assets="../../assets/",
         root="../../",
@@ -315,8 +318,10 @@ def _article(
     published_at: datetime | None,
     updated_at: datetime | None,
     canonical: str | None,
+    reviewed_at: datetime | None = None,
 ) -> dict[str, Any]:
-    # schema.org Article for the post itself (the ItemList above is its ranking).
+    # schema.org Article for the post itself (the ItemList above is its ranking). dateModified
+    # moves only with the content; a review, even of the same text, is the page's lastReviewed.
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -330,6 +335,12 @@ def _article(
         data["dateModified"] = stamp(updated_at or published_at)
     if canonical:
         data["url"] = data["mainEntityOfPage"] = canonical
+        if reviewed_at and published_at:
+            data["mainEntityOfPage"] = {
+                "@type": "WebPage",
+                "@id": canonical,
+                "lastReviewed": stamp(reviewed_at),
+            }
     return data
 
 

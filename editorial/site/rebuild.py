@@ -162,7 +162,7 @@ def _post_pages(
     query = (
         sa.select(
             Post.id, Post.public_slug, Post.published_at, Post.live_updated_at, Post.site_seq,
-            User.display_name, Revision.content, Revision.rendered,
+            Post.last_reviewed_at, User.display_name, Revision.content, Revision.rendered,
         )
         .join(User, User.id == Post.author_id)
         .join(Revision, Revision.id == Post.published_revision_id)
@@ -189,6 +189,7 @@ def _post_page(row: Any, corrections: dict[int, list[Correction]]) -> tuple[Path
         author_name=row.display_name,
         published_at=row.published_at,
         updated_at=row.live_updated_at,
+        reviewed_at=row.last_reviewed_at,
         corrections=corrections.get(row.id, ()),
         assets="../../assets/",
         root="../../",

@@ -8,7 +8,7 @@ from celery import shared_task
 from flask import current_app
 
 from editorial.extensions import db
-from editorial.operations import sessions
+from editorial.operations import freshness, sessions
 
 
 @shared_task(name="editorial.housekeeping.prune_sessions", ignore_result=True)
@@ -17,3 +17,12 @@ def prune_sessions() -> int:
     removed = sessions.prune(timedelta(days=current_app.config["SESSION_DAYS"]))
     db.session.commit()
     return removed
+
+
+@shared_task(name="editorial.housekeeping.flag_due_posts", ignore_result=True)
+def flag_due_posts() -> int:
+    """List the live posts that came due for re-review, and tell their authors and reviewers
+    (a batch per run; the next run takes the rest)."""
+    flagged = freshness.flag_due()
+    db.session.commit()
+    return len(flagged)

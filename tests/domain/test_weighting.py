@@ -228,3 +228,14 @@ def test_the_quick_never_first_check_agrees_with_the_full_programmes(seed: int) 
     post = make_post(data)
     full = [w.index for w in weighting.who_wins(post) if not w.possible]
     assert [w.index for w in weighting.never_first(post)] == full
+
+
+@pytest.mark.parametrize("keep", [0, 1])
+def test_a_scored_post_with_one_entry_or_none_is_checked_without_a_crash(keep: int) -> None:
+    data = scored()
+    data["entries"] = data["entries"][:keep]
+    post = make_post(data)
+    codes = {f.code for f in check_post(post)}
+    assert "entries-too-few" in codes
+    assert weighting.never_first(post) == []
+    assert [w.possible for w in weighting.who_wins(post)] == [True] * keep

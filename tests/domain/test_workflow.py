@@ -20,7 +20,7 @@ EXPECTED = [
     (A.SUBMIT, S.CHANGES_REQUESTED, S.IN_REVIEW),
     (A.SUBMIT, S.IN_REVIEW, None),
     (A.SUBMIT, S.APPROVED, None),
-    (A.SUBMIT, S.PUBLISHED, None),
+    (A.SUBMIT, S.PUBLISHED, S.IN_REVIEW),  # a re-review of the live post as it is
     (A.WITHDRAW, S.IN_REVIEW, S.DRAFT),
     (A.WITHDRAW, S.DRAFT, None),
     (A.WITHDRAW, S.APPROVED, None),

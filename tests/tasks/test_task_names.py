@@ -18,6 +18,7 @@ PINNED = {
     "editorial.publisher.run_job": publisher.run_job,
     "editorial.publisher.sweep": publisher.sweep,
     "editorial.housekeeping.prune_sessions": housekeeping.prune_sessions,
+    "editorial.housekeeping.flag_due_posts": housekeeping.flag_due_posts,
     "editorial.mail.send_invitation": mail.send_invitation,
     "editorial.mail.send_notification": mail.send_notification,
 }

@@ -1,0 +1,75 @@
+"""Freshness: every live post is due for another review some day (the writer's ``review_by``,
+or REVIEW_AFTER_MONTHS after its last approval). The worker's beat lists the posts that reach
+it as due and tells their author and the reviewers; they stay live until someone retracts them.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, datetime, time
+
+import sqlalchemy as sa
+from flask import current_app
+
+from editorial.domain.workflow import PostState
+from editorial.models import Post, db, utcnow
+from editorial.operations.audit import record
+from editorial.operations.notifications import notify, notify_reviewers
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` that many calendar months later (31 January + 1 month is 28 or 29 February)."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def reviewed(post: Post, at: datetime) -> None:
+    """A reviewer approved what is now live, at ``at``: when it is next due follows from it."""
+    post.last_reviewed_at = at
+    chosen = post.published_revision.content.get("review_by") if post.published_revision else None
+    if chosen:
+        day = datetime.fromisoformat(chosen).date()
+        post.review_due_at = datetime.combine(day, time(0, 0), tzinfo=UTC)
+    else:
+        post.review_due_at = add_months(at, current_app.config["REVIEW_AFTER_MONTHS"])
+    post.due_notified_at = None
+
+
+def due_posts_query(now: datetime | None = None) -> sa.Select[tuple[Post]]:
+    """Live posts whose review is due, the longest overdue first."""
+    now = now or utcnow()
+    return (
+        sa.select(Post)
+        .where(
+            Post.published_revision_id.is_not(None),
+            Post.state != PostState.RETRACTED,
+            Post.review_due_at <= now,
+        )
+        .order_by(Post.review_due_at, Post.id)
+    )
+
+
+def flag_due(now: datetime | None = None) -> list[Post]:
+    """Mark the posts that came due since the last run and tell their author and the reviewers
+    (once per due date: the next approval sets a new one)."""
+    now = now or utcnow()
+    posts = db.session.scalars(
+        due_posts_query(now).where(Post.due_notified_at.is_(None)).limit(500)
+    ).all()
+    for post in posts:
+        post.due_notified_at = now
+        due = post.review_due_at.date().isoformat()
+        title = post.published_revision.content["title"]
+        notify(
+            post.author,
+            "due",
+            f"“{title}” is due for re-review (review by {due}). It stays live; submit it for "
+            "review as it is or with changes.",
+            post,
+        )
+        notify_reviewers(post, f"Due for re-review: “{title}” (review by {due}).")
+        record("post.due", post=post, details={"review_by": due})
+    db.session.flush()
+    return list(posts)
