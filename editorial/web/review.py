@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from editorial.domain import checklist
 from editorial.domain.errors import Refusal
+from editorial.domain.markdown import render_markdown
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role, utcnow
@@ -97,10 +98,7 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
             revision=revision,
             findings=ops.findings_for(revision),
             items=items,
-            entries=[
-                {**e, "key": checklist.entry_key(e["name"])}
-                for e in sorted(revision.content.get("entries", []), key=lambda e: e["rank"])
-            ],
+            **_reading(revision.content, revision.rendered),
             threads=comments.threads(post),
             claim=claim,
             may_review=may_review,
@@ -111,6 +109,28 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
         ),
         status,
     )
+
+
+def _reading(content: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
+    """The revision laid out to be read on the review page, as the public page pairs it: each
+    Markdown field with its HTML, rendered and sanitised when the revision was saved."""
+    # Drafts may hold ranks out of order; pair each entry with its HTML before sorting.
+    entries = sorted(
+        (
+            {**entry, "key": checklist.entry_key(entry["name"]), "html": html}
+            for entry, html in zip(content.get("entries", []), rendered["entries"], strict=True)
+        ),
+        key=lambda entry: entry["rank"],
+    )
+    note = rendered.get("correction")
+    return {
+        "entries": entries,
+        "html": rendered,
+        "criteria": list(zip(content.get("criteria", []), rendered["criteria"], strict=True)),
+        "faq": list(zip(content.get("faq", []), rendered["faq"], strict=True)),
+        # A `rendered` made before corrections were rendered has none: render the note now.
+        "correction": render_markdown(content.get("correction")) if note is None else note,
+    }
 
 
 @bp.post("/<int:post_id>/claim")

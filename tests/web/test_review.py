@@ -5,6 +5,7 @@ in tests/conftest.py, ``desk`` in tests/web/conftest.py, the helpers in tests/he
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from datetime import timedelta
 from typing import Any
@@ -36,7 +37,9 @@ from tests.helpers.review import (
     queue_rows,
     revise_and_resubmit,
     submitted,
+    text,
 )
+from tests.helpers.rules import entry
 
 pytestmark = pytest.mark.csrf  # CSRF on, as in production
 
@@ -162,6 +165,71 @@ def test_the_decision_buttons_are_hidden_from_the_author_and_on_a_decided_post(d
 
     page = desk("rhea").get(f"/review/{own.id}").text
     assert {"Approve revision 1", "Request changes", "Claim it"} <= set(buttons(page))
+
+
+def test_the_decision_bar_says_why_there_is_nothing_to_press(desk, people):
+    own = submitted(people["ada"])
+    page = desk("ada").get(f"/review/{own.id}").text
+    assert "You cannot decide on a post you wrote: another reviewer must." in text(page)
+
+    decided = _in_state(people["writer"], "approved", people["rob"], GENERATORS)
+    page = desk("rhea").get(f"/review/{decided.id}").text
+    assert "This post is approved: there is nothing to decide on it now." in text(page)
+
+
+def test_an_admin_under_someone_elses_claim_sees_why_and_may_release_it(desk, people):
+    post = submitted(people["writer"])
+    review.claim(post, people["rhea"], 30)
+    db.session.commit()
+    adam = desk("adam")
+    page = adam.get(f"/review/{post.id}").text
+    assert not {"Approve revision 1", "Request changes", "Save checklist"} & set(buttons(page))
+    assert "Rhea Reviewer is reviewing this post until" in text(page)
+    assert "Release their claim" in buttons(page)
+    assert "Release their claim" not in buttons(desk("rob").get(f"/review/{post.id}").text)
+
+    adam.post(f"/review/{post.id}/release", {})
+    assert review.active_claim(fresh(post.id)) is None
+    assert {"Approve revision 1", "Request changes"} <= set(
+        buttons(adam.get(f"/review/{post.id}").text)
+    )
+
+
+# --- reading the post ---------------------------------------------------------------------------
+
+
+def test_the_post_is_read_in_the_page_from_its_sanitised_html(desk, people):
+    def hostile(content: dict) -> None:
+        entry(content, "Flask")["verdict"] = (
+            "**Small** and <script>alert('verdict')</script> [docs](javascript:alert(1))"
+        )
+
+    post = submitted(people["writer"], edit=hostile)
+    page = desk("rhea").get(f"/review/{post.id}").text
+    assert "<iframe" not in page
+    flask = re.search(r'<section class="review-row[^"]*" id="entry-3".*?</section>', page, re.S)
+    assert flask, "no row for Flask, third"
+    assert "<strong>Small</strong>" in flask.group(0)
+    assert "&lt;script&gt;" in flask.group(0)
+    assert "<script" not in flask.group(0) and 'href="javascript:' not in flask.group(0)
+    # The entries are read in rank order, each with its own checklist items beside it.
+    ranks = re.findall(r'<section class="review-row[^"]*" id="entry-(\d)"', page)
+    assert ranks == ["1", "2", "3", "4"]
+    assert 'value="entry:flask:pick_else"' in flask.group(0)
+
+
+def test_the_review_page_leads_to_sharing_a_preview_of_the_revision_under_review(desk, people):
+    post = submitted(people["writer"])
+    review.request_changes(post, people["rhea"], set(), "Flask's verdict undersells it.", 1)
+    db.session.commit()
+    revise_and_resubmit(post, longer_flask_verdict)
+    rhea = desk("rhea")
+    link = re.search(r'<a href="([^"]+)">Share a preview</a>', rhea.get(f"/review/{post.id}").text)
+    assert link, "no 'Share a preview' link on the review page"
+    assert link.group(1) == f"/posts/{post.id}/previews?revision=2"
+    share = rhea.get(link.group(1))
+    assert share.status_code == 200
+    assert re.search(r'<input id="link-revision" name="revision"[^>]* value="2"', share.text)
 
 
 # --- approving ----------------------------------------------------------------------------------
