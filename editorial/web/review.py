@@ -8,14 +8,16 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from editorial.domain import checklist
+from editorial.domain import checklist, disclosure
 from editorial.domain.errors import Refusal
+from editorial.domain.interchange import InterchangeError
 from editorial.domain.markdown import render_markdown
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role, utcnow
 from editorial.operations import comments, outbox, review, review_queue
 from editorial.operations import posts as ops
+from editorial.site import pages
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.permissions import post_or_404, role_required
@@ -130,7 +132,22 @@ def _reading(content: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any
         "faq": list(zip(content.get("faq", []), rendered["faq"], strict=True)),
         # A `rendered` made before corrections were rendered has none: render the note now.
         "correction": render_markdown(content.get("correction")) if note is None else note,
+        "scoring": _scoring(content),
+        # As the public page writes them: scores, links' text, which entries are paid.
+        "number": pages.number,
+        "address": pages.short_address,
+        "public_url": pages.public_url,
+        "paid": disclosure.is_paid,
     }
+
+
+def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
+    """A scored post's weights, scores and totals as the public page shows them; None for a
+    post without them, or one whose content no longer parses (its findings say why)."""
+    try:
+        return pages._scoring(content)
+    except InterchangeError:
+        return None
 
 
 @bp.post("/<int:post_id>/claim")

@@ -274,3 +274,26 @@ def test_a_reviewer_reads_why_they_cannot_decide_under_someone_elses_claim(
     shots(page, "review-claimed-375")
     assert _past_the_right_edge(page) == []
     assert _overlaps_anywhere(page) == []
+
+    # A scored post with a disclosure, a sponsored entry, evidence, pros and cons reads as well.
+    with live_app.app_context():
+        content = sample("backend-frameworks-2026")
+        content["entries"][3]["link"] = "sponsored"
+        author = db.session.scalar(sa.select(Post).where(Post.id == reviewed_again)).author
+        scored = posts.create_post(parse_post(content), author)
+        posts.submit_for_review(scored, author)
+        db.session.commit()
+        scored_id = scored.id
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/review/{scored_id}")
+    expect(page.locator("#entry-1 .total")).to_have_text("Weighted score: 8.3 of 10")
+    expect(page.locator("#entry-4 .paid")).to_contain_text("sponsored link")
+    expect(page.locator("#post-overview .disclosure")).to_contain_text("affiliate link")
+    shots(page, "review-scored-1280")
+    for rank in range(1, 5):
+        text, checks = (
+            _box(page, f"#entry-{rank} .review-read"),
+            _box(page, f"#entry-{rank} .review-checks"),
+        )
+        assert checks["x"] >= text["x"] + text["width"], f"entry {rank}: checklist not beside it"
+    assert _overlaps_anywhere(page) == []

@@ -232,6 +232,32 @@ def test_the_review_page_leads_to_sharing_a_preview_of_the_revision_under_review
     assert re.search(r'<input id="link-revision" name="revision"[^>]* value="2"', share.text)
 
 
+def test_a_scored_sponsored_post_is_read_with_what_the_reviewer_vouches_for(desk, people):
+    def sponsored(content: dict) -> None:
+        content["entries"][3]["link"] = "sponsored"  # Spring Boot
+        content["entries"][1]["override"] = "Our readers run **small teams**."  # Rails
+
+    post = submitted(people["writer"], "backend-frameworks-2026", edit=sponsored)
+    page = desk("rhea").get(f"/review/{post.id}").text
+    overview = text(re.search(r'id="post-overview".*?</section>', page, re.S).group(0))
+    assert "Disclosure" in overview and "affiliate link" in overview
+    assert "Weighs 40 % of the score." in overview
+    assert "The disclosure of sponsored and affiliate links is clear and conspicuous" in overview
+
+    def row(rank: int) -> str:
+        return text(re.search(rf'id="entry-{rank}".*?</section>', page, re.S).group(0))
+
+    django = row(1)
+    assert "Weighted score: 8.3 of 10" in django
+    assert "Score: 6 of 10" in django and "Score: 10 of 10" in django
+    assert "Admin, ORM and auth included" in django and "More than a small JSON API needs" in django
+    assert "Why it ranks here despite its score Our readers run small teams" in row(2)
+    assert "Paid link: its address is a sponsored link." in row(4)
+    assert "Paid link" not in django
+    evidence = re.findall(r'<p class="evidence">Evidence: <a href="(https?://[^"]+)"', page)
+    assert evidence, "no evidence links on a post whose notes cite some"
+
+
 # --- approving ----------------------------------------------------------------------------------
 
 
