@@ -38,8 +38,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Loaded when asked for, or eagerly by who needs them: the signed-in user's with the session
+    # (operations.sessions.load), a list's with its page. Not with every user a post query
+    # joins (Post.author), which would cost each of those queries one more statement.
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from editorial.models.accounts import User
 from editorial.models.base import UTCDateTime, db, utcnow
@@ -32,3 +32,15 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
     post: Mapped[Post | None] = relationship()
+
+
+# The header's unread count, as a column of the user: deferred, so that only the load that asks
+# for it (the signed-in user's, with the session: operations.sessions.load) counts, in the same
+# statement; anywhere else, reading it counts then, in a statement of its own.
+User.unread_notifications = column_property(
+    sa.select(sa.func.count())
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate_except(Notification)
+    .scalar_subquery(),
+    deferred=True,
+)

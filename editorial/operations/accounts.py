@@ -15,6 +15,7 @@ from importlib import resources
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import selectinload
 
 from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied
 from editorial.domain.passwords import (
@@ -84,7 +85,10 @@ def find_user(email: str) -> User | None:
 def people_query(search: str = "", role: Role | None = None) -> sa.Select[tuple[User]]:
     """Everyone, by name, for the People page: those whose name or e-mail contains ``search``
     (any case), and who hold ``role`` when given."""
-    query = sa.select(User).order_by(User.display_name, User.id)
+    # Each row shows its roles: the page's come in one more statement.
+    query = (
+        sa.select(User).options(selectinload(User.role_rows)).order_by(User.display_name, User.id)
+    )
     if search:
         query = query.where(
             sa.or_(

@@ -42,14 +42,6 @@ def notify_reviewers(post: Post, message: str) -> None:
         notify(reviewer, "queue", message, post)
 
 
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
-
-
 def mark_all_read(user: User) -> None:
     db.session.execute(
         sa.update(Notification)

@@ -24,9 +24,13 @@ def load(session_id: str, max_age: timedelta, now: datetime | None = None) -> Us
     """The active user of a session that has neither ended nor outlived ``max_age``, or None."""
     if not session_id or len(session_id) > 64:
         return None
-    # The session and its user in one statement (every signed-in request starts here).
+    # The session, its user, the user's roles and unread count in one statement (every
+    # signed-in request starts here, and every page shows them).
+    user = joinedload(UserSession.user, innerjoin=True)
     row = db.session.get(
-        UserSession, session_id, options=[joinedload(UserSession.user, innerjoin=True)]
+        UserSession,
+        session_id,
+        options=[user.joinedload(User.role_rows), user.undefer(User.unread_notifications)],
     )
     if row is None or row.ended_at is not None or not row.user.active:
         return None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from editorial.extensions import db
 from editorial.models import Notification
-from editorial.operations.notifications import mark_all_read, unread_count
+from editorial.operations.notifications import mark_all_read
 from editorial.web.paging import paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -48,5 +48,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def unread() -> dict[str, Any]:
         if current_user and current_user.is_authenticated:
-            return {"unread_notifications": unread_count(current_user)}
+            # Loaded with the session (operations.sessions.load), in the same statement.
+            return {"unread_notifications": current_user.unread_notifications}
         return {"unread_notifications": 0}

@@ -151,8 +151,11 @@ def test_a_csrf_token_from_before_sign_in_is_worthless_after(make_app):
     assert renamed.status_code == 302
 
 
-def test_a_signed_in_request_finds_its_session_user_and_roles_in_two_statements(web):
-    """Every signed-in page pays for this first: the session with its user, then the roles."""
+def test_a_signed_in_request_finds_its_session_user_roles_and_unread_count_in_one_statement(
+    web,
+):
+    """Every signed-in page pays for this first: the session with its user, the user's roles
+    and the header's unread count, all read fresh (a role taken away counts at once)."""
     with web.app_context():
         user = db.session.scalar(sa.select(User).filter_by(email="writer@example.com"))
         session_id = sessions.start(user)
@@ -161,5 +164,6 @@ def test_a_signed_in_request_finds_its_session_user_and_roles_in_two_statements(
         with statements() as seen:
             found = sessions.load(session_id, timedelta(days=1))
             assert found.email == "writer@example.com" and found.has_role(Role.WRITER)
+            assert found.unread_notifications == 0
         reads = [sql for sql in seen if sql.lstrip().startswith("SELECT")]
-        assert len(reads) == 2, "\n".join(reads)
+        assert len(reads) == 1, "\n".join(reads)
