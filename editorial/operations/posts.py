@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from slugify import slugify
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from editorial.domain import rules
@@ -35,22 +34,6 @@ def counts_for(revision: Revision) -> FindingCounts:
     """How many error and warning findings a stored revision has (stored, like its findings)."""
     stored = _current_findings(revision)
     return FindingCounts(stored.errors, stored.warnings)
-
-
-def list_options() -> tuple[Any, ...]:
-    """What a list of posts shows of each, loaded for the whole page in one query each: the
-    current revision's content (not its rendering) and finding counts (not the findings),
-    and the live revision's number."""
-    counts = load_only(
-        RevisionFindings.rules_version, RevisionFindings.errors, RevisionFindings.warnings
-    )
-    return (
-        selectinload(Post.current_revision)
-        .defer(Revision.rendered)
-        .selectinload(Revision.stored_findings)
-        .options(counts),
-        selectinload(Post.published_revision).load_only(Revision.id, Revision.number),
-    )
 
 
 def store_findings(revision: Revision) -> RevisionFindings:
@@ -124,6 +107,17 @@ def fill_slug(post: RankingPost) -> RankingPost:
     return post.model_copy(update={"slug": slugify(post.title, max_length=100, word_boundary=True)})
 
 
+def slug_taken(slug: str, post_id: int | None) -> bool:
+    """Whether a post other than ``post_id`` has ``slug`` (or had it when first published)."""
+    # A published post keeps its first address even after its slug changes: that is taken too.
+    taken = db.session.scalar(
+        sa.select(Post.id)
+        .where(sa.or_(Post.slug == slug, Post.public_slug == slug), Post.id != post_id)
+        .limit(1)
+    )
+    return taken is not None
+
+
 def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
     """Fill an empty slug from the title; refuse a malformed or taken one."""
     slug = fill_slug(post).slug
@@ -131,13 +125,7 @@ def _claim_slug(post: RankingPost, post_id: int | None) -> RankingPost:
         raise InvalidInput.single("slug", "Give the post a title or a slug.")
     if problem := rules.slug_problem(slug):
         raise InvalidInput.single("slug", problem)
-    # A published post keeps its first address even after its slug changes: that is taken too.
-    taken = db.session.scalar(
-        sa.select(Post.id).where(
-            sa.or_(Post.slug == slug, Post.public_slug == slug), Post.id != post_id
-        )
-    )
-    if taken is not None:
+    if slug_taken(slug, post_id):
         raise InvalidInput.single("slug", f'The slug "{slug}" is already taken by another post.')
     return post.model_copy(update={"slug": slug})
 

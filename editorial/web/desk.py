@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from editorial.domain.errors import InvalidInput, Refusal
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
-from editorial.extensions import db
-from editorial.models import Post, Role
-from editorial.operations.outbox import latest_jobs
-from editorial.operations.posts import counts_for, create_post, list_options
-from editorial.operations.working_copy import autosaved_at
+from editorial.models import Role
+from editorial.operations import listing
+from editorial.operations.posts import create_post
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
+from editorial.web.paging import page_arg
 from editorial.web.permissions import role_required
 
 bp = Blueprint("desk", __name__)
@@ -28,31 +26,36 @@ PAGE_SIZE = 40
 @bp.get("/")
 @role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 def index() -> str:
-    query = sa.select(Post).where(Post.author_id == current_user.id)
+    """The signed-in user's posts, last edited first (or untouched longest first), a page at
+    a time, filtered by state; the filter, the order and the page live in the URL.
+
+    ``?row=<post id>`` from htmx answers with that one row: a row whose post is being
+    published asks for itself again, so its state and its status on the site change together."""
     state = request.args.get("state", "")
-    if state in {s.value for s in PostState}:
-        query = query.where(Post.state == PostState(state))
-    else:
+    if state not in {s.value for s in PostState}:
         state = ""  # an unknown filter shows everything rather than an error page
-    page = db.paginate(
-        query.order_by(Post.updated_at.desc(), Post.id.desc()).options(*list_options()),
-        # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
-        page=min(request.args.get("page", 1, type=db_id), 10**9),
-        per_page=PAGE_SIZE,
-        error_out=False,
+    sort = request.args.get("sort", "")
+    if sort not in listing.DESK_SORTS:
+        sort = ""  # the default order; an unknown one shows it rather than an error page
+    row = request.args.get("row", type=db_id)
+    if row and request.headers.get("HX-Request"):
+        found = listing.authors_posts(current_user.id, 1, 1, post_id=row)
+        return render_template("desk/_row.html", post=found.items[0]) if found.items else ""
+    page = listing.authors_posts(
+        current_user.id,
+        page_arg(),
+        PAGE_SIZE,
+        PostState(state) if state else None,
+        sort=sort or next(iter(listing.DESK_SORTS)),
     )
-    posts = page.items
-    findings = {post.id: tuple(counts_for(post.current_revision)) for post in posts}
     return render_template(
         "desk/index.html",
-        posts=posts,
-        findings=findings,
-        state=state,
+        posts=page.items,
         states=list(PostState),
+        sorts=listing.DESK_SORTS,
         page=page,
-        jobs=latest_jobs(posts),
-        # The counts are the saved revision's; the editor shows those of unsaved edits.
-        autosaved=autosaved_at(posts),
+        # What the list shows, as the pager's links and "show all" keep it.
+        shown={"state": state or None, "sort": sort or None},
     )
 
 

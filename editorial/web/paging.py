@@ -13,9 +13,10 @@ from editorial.web.forms import db_id
 
 
 def page_arg(name: str = "page") -> int:
-    """The page number in the query string's ``name`` (1 when missing or not a number)."""
+    """The page number in the query string's ``name`` (1 when missing, not a number or under
+    1, as db.paginate reads it)."""
     # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
-    return min(request.args.get(name, 1, type=db_id), 10**9)
+    return max(min(request.args.get(name, 1, type=db_id), 10**9), 1)
 
 
 def paginate(query: sa.Select[Any], per_page: int, name: str = "page") -> Pagination:

@@ -13,13 +13,13 @@ from editorial.domain.errors import Refusal
 from editorial.domain.interchange import InterchangeError
 from editorial.domain.markdown import render_markdown
 from editorial.domain.workflow import PostState
-from editorial.extensions import db
 from editorial.models import Post, Role, utcnow
 from editorial.operations import comments, outbox, review, review_queue
 from editorial.operations import posts as ops
 from editorial.site import pages
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
+from editorial.web.paging import page_arg
 from editorial.web.permissions import post_or_404, role_required
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -32,42 +32,27 @@ QUEUE_PAGE_SIZE = 40
 @bp.get("/")
 @reviewer_only
 def queue() -> str:
-    """Posts in review, oldest first, a page at a time, with what a reviewer needs to pick one.
-
-    Filtered and sorted in SQL; the page's relations load in a fixed number of queries."""
+    """Posts in review, waiting longest first (or another of review_queue.SORTS), a page at a
+    time, with what a reviewer needs to pick one; filtered and sorted in SQL, the page read
+    in one statement. The filters, the order and the page live in the URL."""
     author = request.args.get("author", type=db_id)
     tag = request.args.get("tag", "").strip()
-    page = db.paginate(
-        review_queue.queue_query(author, tag).options(*ops.list_options()),
-        # A page whose rows no query can reach (past 64 bits, the offset too) is past the last.
-        page=min(request.args.get("page", 1, type=db_id), 10**9),
-        per_page=QUEUE_PAGE_SIZE,
-        error_out=False,
+    sort = request.args.get("sort", "")
+    if sort not in review_queue.SORTS:
+        sort = ""  # the default order; an unknown one shows it rather than an error page
+    page = review_queue.queue_page(
+        page_arg(), QUEUE_PAGE_SIZE, author, tag, sort or next(iter(review_queue.SORTS))
     )
-    claims = review_queue.active_claims(page.items)
-    reviewed = review_queue.last_reviewed(page.items)
-    rows = []
-    for post in page.items:
-        counts = ops.counts_for(post.current_revision)
-        rows.append(
-            {
-                "post": post,
-                "entries": len(post.current_revision.content.get("entries", [])),
-                "warnings": counts.warnings,
-                "errors": counts.errors,
-                "claim": claims.get(post.id),
-                "own": post.author_id == current_user.id,
-                "last_reviewed": reviewed.get(post.id),
-            }
-        )
+    authors, tags = review_queue.queue_filters()
     return render_template(
         "review/queue.html",
-        rows=rows,
+        rows=page.items,
         page=page,
-        authors=review_queue.queue_authors(),
-        tags=review_queue.queue_tags(),
-        author=author,
-        tag=tag,
+        authors=authors,
+        tags=tags,
+        sorts=review_queue.SORTS,
+        # What the list shows, as the pager's links and "show everything" keep it.
+        shown={"author": author or None, "tag": tag or None, "sort": sort or None},
     )
 
 

@@ -3,7 +3,9 @@ number of the writer's posts, filtered in SQL."""
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -80,3 +82,41 @@ def test_the_desk_filters_by_state_across_pages(desk, people):
     page = _get(wren, "?state=draft")
     assert _titles(page) == _newest_first(range(1, 60, 2))
     assert _titles(_get(wren, "?state=published")) == []
+
+
+def _query(href):
+    return {k: v[0] for k, v in parse_qs(urlsplit(html.unescape(href)).query).items()}
+
+
+def test_the_desk_sorts_untouched_longest_first_and_keeps_its_url_state(desk, people):
+    _own(people, 0, 60)
+    wren = desk("writer")
+    _get(wren)  # anything a first request does once
+    with statements() as plain:
+        _get(wren)
+    with statements() as sorted_:
+        page = _get(wren, "?sort=oldest&state=in_review")
+    assert len(sorted_) == len(plain), "\n".join(sorted_)  # filtered and sorted in SQL
+    assert _titles(page) == [f"Post {i:03d}" for i in range(0, 60, 2)]
+    assert "30 posts; untouched longest first." in page
+    assert re.search(r'<option value="oldest"\s+selected>Untouched longest</option>', page)
+
+    page = _get(wren, "?sort=oldest")
+    assert _titles(page) == [f"Post {i:03d}" for i in range(PAGE_SIZE)]
+    nxt = re.search(r'href="([^"]+)" rel="next">Newer</a>', page).group(1)
+    assert _query(nxt) == {"page": "2", "sort": "oldest"}
+    assert _titles(_get(wren, "?sort=oldest&page=2")) == [
+        f"Post {i:03d}" for i in range(PAGE_SIZE, 60)
+    ]
+
+    # An unknown order is the default one; the filter is kept in the pager's links.
+    page = _get(wren, "?sort=sideways&state=draft")
+    assert _titles(page) == _newest_first(range(1, 60, 2))
+    assert re.search(r'<option value="recent"\s+selected>Last edited</option>', page)
+    page = _get(wren, "?state=draft&page=2")
+    assert "There is no page 2." in page
+    first = re.search(r'There is no page 2\. <a href="([^"]+)"', page).group(1)
+    assert _query(first) == {"state": "draft"}
+    page = _get(wren, "?state=published&sort=oldest")
+    everything = re.search(r'<a href="([^"]+)">Show all</a>', page)
+    assert _query(everything.group(1)) == {"sort": "oldest"}  # the filter dropped, order kept

@@ -3,6 +3,7 @@ number of posts in review, filtered in SQL."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -17,8 +18,9 @@ from tests.helpers.review import FRAMEWORKS, draft, queue_rows, revise_and_resub
 pytestmark = pytest.mark.csrf  # the desk signs in through its form
 
 
-def _in_review(people, start, stop):
-    """Posts ``start``..``stop - 1`` in review: even ones by Wren (tag ``even``), odd by Ada."""
+def _in_review(people, start, stop, short=None):
+    """Posts ``start``..``stop - 1`` in review: even ones by Wren (tag ``even``), odd by Ada;
+    ``short`` maps a post's number to how many of its verdicts are cut short (a warning each)."""
     for i in range(start, stop):
         author = db.session.merge(people["writer"] if i % 2 == 0 else people["ada"])
 
@@ -28,6 +30,8 @@ def _in_review(people, start, stop):
                 title=f"Post {i:03d}",
                 tags=["python", "even" if i % 2 == 0 else "odd"],
             )
+            for entry in content["entries"][: (short or {}).get(i, 0)]:
+                entry["verdict"] = "Solid and polished."
 
         post = draft(author, FRAMEWORKS, edit=edit)
         posts.submit_for_review(post, author)
@@ -132,3 +136,69 @@ def test_the_tag_filter_follows_the_queue_as_posts_come_and_go(desk, people):
     odd = db.session.scalar(sa.select(Post).filter_by(slug="post-001"))
     revise_and_resubmit(odd, lambda content: content.update(tags=["Rust"]))
     assert _tag_choices(_get(rob)) == ["even", "python", "Rust"]
+
+
+def _query(href):
+    from urllib.parse import parse_qs, urlsplit
+
+    return {k: v[0] for k, v in parse_qs(urlsplit(html.unescape(href)).query).items()}
+
+
+def test_the_queue_sorts_by_waiting_time_findings_or_author_as_its_url_says(desk, people):
+    _in_review(people, 0, 60, short={10: 1, 20: 2})
+    rob = desk("rob")
+    oldest = [f"Post {i:03d}" for i in range(60)]
+
+    page = _get(rob)
+    assert _titles(page) == oldest[:QUEUE_PAGE_SIZE]
+    assert "waiting longest first" in page
+    assert re.search(r'<option value="oldest"\s+selected>Waiting longest</option>', page)
+
+    page = _get(rob, "?sort=newest")
+    assert _titles(page) == oldest[::-1][:QUEUE_PAGE_SIZE]
+    assert "waiting least first" in page
+    assert re.search(r'<option value="newest"\s+selected>', page)
+
+    # The most findings first (then waiting longest among equals).
+    assert _titles(_get(rob, "?sort=findings"))[:3] == ["Post 020", "Post 010", "Post 000"]
+    rows = queue_rows(_get(rob, "?sort=findings"))
+    assert [r["Findings"] for r in rows[:3]] == ["2 warnings", "1 warning", "0 warnings"]
+
+    # By author's name: Ada's posts (the odd ones), then Wren's, each waiting longest first.
+    by_author = [t for t in oldest if int(t[-3:]) % 2] + [t for t in oldest if not int(t[-3:]) % 2]
+    assert _titles(_get(rob, "?sort=author")) == by_author[:QUEUE_PAGE_SIZE]
+    assert _titles(_get(rob, "?sort=author&page=2")) == by_author[QUEUE_PAGE_SIZE:]
+
+    # An unknown order is the default one, not an error page, and the URL it makes is clean.
+    page = _get(rob, "?sort=%3Cscript%3E")
+    assert _titles(page) == oldest[:QUEUE_PAGE_SIZE]
+    assert "<script>" not in page
+    assert re.search(r'<option value="oldest"\s+selected>', page)
+    assert _query(re.search(r'href="([^"]+)" rel="next"', page).group(1)) == {"page": "2"}
+
+
+def test_the_queue_keeps_its_filters_and_order_in_every_link(desk, people):
+    _in_review(people, 0, 60)
+    rob = desk("rob")
+    wren = people["writer"].id
+    _get(rob)  # anything a first request does once
+    with statements() as plain:
+        _get(rob)
+    with statements() as narrowed:
+        page = _get(rob, "?sort=newest&tag=python")
+    assert len(narrowed) == len(plain), "\n".join(narrowed)  # filtered and sorted in SQL
+    assert _titles(page) == [f"Post {i:03d}" for i in range(59, 59 - QUEUE_PAGE_SIZE, -1)]
+    assert re.search(r"<option\s+selected>python</option>", page)
+    nxt = re.search(r'href="([^"]+)" rel="next"', page).group(1)
+    assert _query(nxt) == {"page": "2", "tag": "python", "sort": "newest"}
+
+    page = _get(rob, f"?author={wren}&sort=newest&page=2")
+    assert "30 posts in review match" not in page  # 30 fit on one page: page 2 is past the last
+    assert "There is no page 2." in page
+    first = re.search(r'There is no page 2\. <a href="([^"]+)"', page).group(1)
+    assert _query(first) == {"author": str(wren), "sort": "newest"}
+
+    page = _get(rob, f"?author={wren}&tag=odd&sort=author")
+    assert "Nothing in review matches." in page
+    everything = re.search(r'Nothing in review matches\. <a href="([^"]+)"', page).group(1)
+    assert _query(everything) == {"sort": "author"}  # the filters dropped, the order kept

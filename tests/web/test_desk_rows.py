@@ -1,0 +1,65 @@
+"""A desk home row while its post is being published: the row asks for itself again, so the
+post's state and its status on the site change together, and each cell is labelled for the
+phone's card layout."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from editorial.tasks import publishing as publisher
+from tests.conftest import PASSWORD, SITE_URL
+from tests.helpers.publisher import approve, content
+
+pytestmark = pytest.mark.publisher
+
+
+def _row(page, post_id):
+    found = re.search(rf'<tr id="post-row-{post_id}".*?</tr>', page, re.S)
+    assert found, page
+    return found.group(0)
+
+
+def _cells(row):
+    cells = re.findall(r'<td data-label="([^"]+)"[^>]*>(.*?)</td>', row, re.S)
+    return {
+        label: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text)).strip() for label, text in cells
+    }
+
+
+def test_a_row_being_published_refreshes_its_state_and_status_together(
+    app, client, auth, create_post, writer, reviewer, site
+):
+    post = create_post(writer, content(1))
+    other = create_post(writer, content(2)).id
+    job = approve(post, reviewer)
+    post_id, slug = post.id, content(1)["slug"]
+    writer_email, reviewer_email = writer.email, reviewer.email
+    auth.login(writer_email, PASSWORD)
+
+    page = client.get("/").get_data(as_text=True)
+    row = _row(page, post_id)
+    assert _cells(row)["State"] == "Approved" and _cells(row)["On the site"] == "Queued"
+    # The row polls for itself; the status inside it does not poll on its own.
+    assert f'hx-get="/?row={post_id}"' in row and 'hx-trigger="every 2s"' in row
+    assert "hx-disable" in row
+    assert "hx-get" not in _row(page, other)  # nothing under way: no polling
+    # Every cell but the title is labelled: on a phone each row is a card of labelled lines.
+    assert set(_cells(row)) == {"State", "Open findings", "Revision", "Last edit", "On the site"}
+
+    assert publisher.run(job.id)
+    answer = client.get(f"/?row={post_id}", headers={"HX-Request": "true"})
+    row = answer.get_data(as_text=True)
+    assert row.strip().startswith(f'<tr id="post-row-{post_id}"') and row.count("<tr") == 1
+    assert _cells(row)["State"] == "Published"
+    assert _cells(row)["On the site"] == "Live (revision 1)"
+    assert f'href="{SITE_URL}posts/{slug}/"' in row
+    assert "hx-get" not in row  # done: the row stops asking
+
+    # Only htmx asks for one row, and only for the signed-in writer's own posts.
+    assert "<h1>My posts</h1>" in client.get(f"/?row={post_id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(reviewer_email, PASSWORD)
+    answer = client.get(f"/?row={post_id}", headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and answer.get_data(as_text=True) == ""
