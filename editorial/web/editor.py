@@ -53,6 +53,7 @@ from editorial.web.post_form import (
     build_form,
     content_data,
     field_id,
+    labelled,
     post_data,
     to_content,
 )
@@ -61,6 +62,8 @@ bp = Blueprint("editor", __name__, url_prefix="/posts")
 
 writer_only = role_required(Role.WRITER)
 _ACTIONS = {"save", "submit"}
+# The outline's parts: a field id's first word, when it is one of these; else "post".
+_SECTIONS = {"criteria", "entries", "takeaways", "faq"}
 
 
 class Checked:
@@ -85,6 +88,40 @@ class Checked:
 
     def field(self, path: str) -> str:
         return field_id(path, self.rows) if path else ""
+
+    def check_slug(self, post_id: int | None) -> None:
+        """Add a finding when the slug (or the one made from the title) is another post's.
+
+        The rules cannot know (they read no database); saving refuses such a slug, so the
+        writer hears of it while typing, worded as the refusal is.
+        """
+        slug = self.content["slug"]
+        if slug and not rules.slug_problem(slug) and ops.slug_taken(slug, post_id):
+            message = f'The slug "{slug}" is already taken by another post.'
+            taken = rules.Finding("slug-taken", rules.Severity.ERROR, message, "slug")
+            self.findings = [taken, *self.findings]
+
+    def labelled(self, field: str, message: str) -> str:
+        """A problem as the findings list shows it: led by the name of its field."""
+        return labelled(field, message, self.data)
+
+    def counts(self) -> dict[str, list[int]]:
+        """Errors and warnings by part of the form: each row ("entries-2"), and each section
+        ("post", "criteria", "entries", "takeaways", "faq"), for the outline and the cards."""
+        out: dict[str, list[int]] = {}
+        found = [(f, True) for f, _ in self.problems] + [
+            (self.field(f.field), f.severity is rules.Severity.ERROR) for f in self.findings
+        ]
+        for field, error in found:
+            parts = field.split("-")
+            section = parts[0] if parts[0] in _SECTIONS else "post"
+            places = [section]
+            if section != "post" and len(parts) > 1 and parts[1].isdigit():
+                places.append(f"{section}-{parts[1]}")
+            for place in places:
+                tally = out.setdefault(place, [0, 0])
+                tally[0 if error else 1] += 1
+        return out
 
     def attach(self, problems: list[tuple[str, str]]) -> None:
         """Show operation problems (interchange paths) next to their fields."""
@@ -167,7 +204,9 @@ def _render(
     status: int = 200,
     **extra: Any,
 ) -> tuple[str, int]:
-    checked = checked or Checked(form, validate=False)
+    if checked is None:
+        checked = Checked(form, validate=False)
+        checked.check_slug(post.id if post else None)
     return (
         render_template(
             "editor/editor.html",
@@ -339,6 +378,7 @@ def rows() -> Any:
 def check() -> Any:
     """The rules' findings for the editor's unsaved fields (htmx, while the writer types)."""
     checked = Checked(PostForm())
+    checked.check_slug(request.form.get("post_id", type=db_id))
     return render_template("editor/_findings.html", checked=checked, findings=checked.findings)
 
 

@@ -47,7 +47,10 @@ MAX_FIELDS = (
 )
 _ROW_NAMES = {"criteria": "criteria", "entries": "entries", "takeaways": "takeaways",
               "faq": "questions"}  # fmt: skip
-_OP = re.compile(r"(add|remove|up|down)-(criteria|entries|takeaways|faq)(?:-(\d+))?")
+# "move-entries-4-to-1" is what dragging a row sends (static/editor.js); the buttons send the rest.
+_OP = re.compile(
+    r"(add|remove|up|down|move)-(criteria|entries|takeaways|faq)(?:-(\d{1,6}))?(?:-to-(\d{1,6}))?"
+)
 
 
 def _at_most(limit: int) -> Any:
@@ -293,6 +296,7 @@ def apply_op(data: dict[str, Any], op: str) -> tuple[dict[str, Any], str | None]
     if not match:
         return data, None
     verb, kind, index = match.group(1), match.group(2), int(match.group(3) or 0)
+    to = int(match.group(4)) if match.group(4) else None
     rows = data[kind]
     # Where the keyboard focus goes next: the new row's first field, the moved row's button
     # (so pressing it again keeps moving the same row), or the list's add button.
@@ -312,6 +316,9 @@ def apply_op(data: dict[str, Any], op: str) -> tuple[dict[str, Any], str | None]
         elif verb == "down" and index + 1 < len(rows):
             rows[index + 1], rows[index] = rows[index], rows[index + 1]
             focus = f"{kind}-{index + 1}-" + ("down" if index + 2 < len(rows) else "up")
+        elif verb == "move" and to is not None and to < len(rows) and to != index:
+            rows.insert(to, rows.pop(index))
+            focus = f"{kind}-{to}-summary"  # the dragged card, where it landed
     align_notes(data)
     return data, focus
 
@@ -373,6 +380,54 @@ def to_content(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int
         "tags": _split_tags(data["tags"]),
     }
     return content, rows
+
+
+# What the findings call each field: "Title: at most 200 characters; this has 250."
+_LABELS = {
+    "title": "Title", "slug": "Slug", "summary": "Summary", "bias": "Bias disclosure",
+    "intro": "Introduction", "correction": "Correction note", "tags": "Tags",
+    "criteria": "Criteria", "entries": "Entries", "takeaways": "Key takeaways",
+    "faq": "Questions",
+}  # fmt: skip
+_ROW_FIELDS = {
+    "name": "name", "description": "description", "url": "web address",
+    "best_for": "best for", "verdict": "verdict", "pick_else": "when to pick something else",
+    "question": "question", "answer": "answer", "criteria": "criterion notes",
+}  # fmt: skip
+_FIELD_ID = re.compile(r"(criteria|entries|takeaways|faq)-(\d+)(?:-(\w+?))?(?:-(\d+)-\w+)?")
+
+
+def field_label(field: str, data: dict[str, Any]) -> str:
+    """The name a writer knows a form field by, from its id and the form's rows:
+    ``entries-1-url`` is 'Entry #2 "FastAPI", web address'."""
+    match = _FIELD_ID.fullmatch(field)
+    if not match:
+        return _LABELS.get(field, "The post")
+    kind, row, part, note = match.group(1), int(match.group(2)), match.group(3), match.group(4)
+    rows = data.get(kind) or []
+    item = rows[row] if row < len(rows) else None
+    if kind == "takeaways":
+        return f"Takeaway {row + 1}"
+    if kind == "faq":
+        where = f"Question {row + 1}"
+    elif kind == "criteria":
+        name = (item or {}).get("name", "").strip()
+        where = f'Criterion {row + 1} "{name[:40]}"' if name else f"Criterion {row + 1}"
+    else:
+        name = (item or {}).get("name", "").strip()
+        where = f'Entry #{row + 1} "{name[:40]}"' if name else f"Entry #{row + 1}"
+    if note is not None and item is not None:
+        notes = item.get("criteria") or []
+        about = notes[int(note)].get("criterion", "") if int(note) < len(notes) else ""
+        return f'{where}, note on "{about[:40]}"' if about.strip() else f"{where}, a note"
+    return f"{where}, {_ROW_FIELDS.get(part or '', part or '')}".rstrip(", ")
+
+
+def labelled(field: str, message: str, data: dict[str, Any]) -> str:
+    """``message`` about ``field`` as the findings list shows it, led by the field's name."""
+    if not field:
+        return message
+    return f"{field_label(field, data)}: {message[:1].lower()}{message[1:]}"
 
 
 _PATH_PART = re.compile(r"\.?([a-z_]+)|\[(\d+)\]")

@@ -208,6 +208,7 @@ def test_leaving_with_unsaved_changes_warns(page: Any, writer: str, draft: int) 
 
 def blank_a_note(page: Any) -> None:
     """Empty the first entry's "when to pick something else": an error finding."""
+    page.locator("#entries-0-summary").click()  # a complete entry's card starts folded
     page.locator("#entries-0").get_by_label("When to pick something else instead").fill("")
 
 

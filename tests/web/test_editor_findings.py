@@ -4,10 +4,13 @@ with the public template."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
 
+from tests.conftest import sample
 from tests.helpers.desk import element, open_editor, revision_numbers
 
 pytestmark = pytest.mark.csrf  # CSRF on, as in production
@@ -61,6 +64,46 @@ def test_a_field_that_does_not_validate_is_listed_too(browser, post):
     assert '<a href="#entries-0-url"' in findings
     assert "must be a web address" in findings
     assert "disabled" in element(findings, "submit-button")
+
+
+def test_a_field_that_does_not_validate_is_named_in_the_findings(browser, post):
+    fields = open_editor(browser, post) | {"title": "T" * 250, "entries-0-url": "ftp://x"}
+    findings = html.unescape(_check(browser, fields))
+    assert "Title: at most 200 characters; this has 250." in findings
+    assert 'Entry #1 "Django", web address: this must be a web address' in findings
+
+
+def test_a_taken_slug_is_a_finding_while_typing(browser, writer, post, create_post):
+    create_post(writer, sample("static-site-generators-2026"))
+    taken = 'The slug "static-site-generators-2026" is already taken by another post.'
+    fields = open_editor(browser, post)
+    assert taken not in html.unescape(_check(browser, fields))  # its own slug is not taken
+
+    fields["slug"] = "static-site-generators-2026"
+    findings = _check(browser, fields, htmx=True)
+    assert taken in html.unescape(findings)
+    assert '<a href="#slug"' in findings
+    assert "disabled" in element(findings, "submit-button")
+    # A new post, whose slug is made from its title, hears of it too.
+    new = open_editor(browser) | {"title": "Static site generators 2026", "slug": ""}
+    assert taken in html.unescape(_check(browser, new))
+
+
+def test_the_outline_lists_every_entry_with_its_count_of_findings(browser, post):
+    fields = open_editor(browser, post) | {"entries-2-pick_else": ""}
+    findings = _check(browser, fields)
+    outline = findings[findings.index('<nav class="editor-outline"') : findings.index("</nav>")]
+    entries = re.findall(r'<a href="#(entries-\d+)" data-jump>(#\d+ \w+)', outline)
+    assert entries == [
+        ("entries-0", "#1 Django"),
+        ("entries-1", "#2 FastAPI"),
+        ("entries-2", "#3 Flask"),
+        ("entries-3", "#4 Litestar"),
+    ]
+    assert element(findings, "outline-heading") is not None
+    assert 'data-count="entries-2" data-errors="1" data-total="1"' in outline
+    assert 'data-count="entries-1" data-errors="0" data-total="0"' in outline
+    assert 'data-count="entries" data-errors="1"' in outline
 
 
 # --- preview ----------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ JavaScript submits it, plus the button pressed.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
@@ -154,7 +156,7 @@ def test_rows_endpoint_returns_only_the_rows(browser, post):
     response = browser.post("/posts/rows", data={**fields, "op": "add-faq"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert page.lstrip().startswith('<div id="editor-rows">')
+    assert page.lstrip().startswith('<div id="editor-rows"')
     assert "<html" not in page
     assert 'id="post-form"' not in page
     rows = form_fields(f'<form id="rows">{page}</form>', id="rows")
@@ -162,3 +164,56 @@ def test_rows_endpoint_returns_only_the_rows(browser, post):
     assert rows["faq-0-answer"] == "Typed, not saved."
     assert "autofocus" in element(page, "faq-3-question")  # the new row's first field
     assert revision_numbers(post) == [1]
+
+
+def test_a_dragged_row_lands_where_it_was_dropped_with_its_notes(browser, post):
+    fields = open_editor(browser, post)
+    names, verdicts = column(fields, "entries", "name"), column(fields, "entries", "verdict")
+    notes = _notes(fields, 3)
+    page, fields = rerendered(press(browser, edit_url(post), fields, op="move-entries-3-to-0"))
+    assert column(fields, "entries", "name") == [names[3], *names[:3]]
+    assert column(fields, "entries", "verdict") == [verdicts[3], *verdicts[:3]]
+    assert _notes(fields, 0) == notes
+    assert "autofocus" in element(page, "entries-0-summary")  # the moved card, where it landed
+    # A drop past the end or onto itself moves nothing.
+    for op in ("move-entries-0-to-9", "move-entries-1-to-1"):
+        _, same = rerendered(press(browser, edit_url(post), fields, op=op))
+        assert column(same, "entries", "name") == column(fields, "entries", "name")
+    assert revision_numbers(post) == [1]
+
+
+# --- cards ------------------------------------------------------------------------------------
+
+
+def _card(page: str, row: str) -> tuple[bool, str]:
+    """Whether the card of ``row`` ("entries-1") is open, and its one-line summary's text."""
+    found = re.search(
+        rf'<fieldset id="{row}"[^>]*>\s*<legend[^>]*>.*?</legend>\s*<details\s*(open)?\s*>'
+        rf'\s*<summary id="{row}-summary"[^>]*>(.*?)</summary>',
+        page,
+        re.S,
+    )
+    assert found, f"no card for {row}"
+    text = html.unescape(re.sub(r"<[^>]+>", "", found.group(2)))
+    return found.group(1) is not None, " ".join(text.split())
+
+
+def test_complete_rows_fold_to_one_line_and_rows_that_need_the_writer_open(browser, post):
+    page = browser.get(edit_url(post)).text
+    assert _card(page, "entries-1") == (False, "#2 FastAPI · 3 of 3 criteria · pick-else ✓")
+    assert _card(page, "criteria-0")[0] is False
+    assert _card(page, "faq-0")[0] is False
+
+    fields = open_editor(browser, post)
+    fields |= {"entries-1-pick_else": "", "entries-1-criteria-0-note": ""}
+    page, _ = rerendered(press(browser, edit_url(post), fields, op="add-faq"))
+    opened, summary = _card(page, "entries-1")
+    assert opened  # an error finding: the writer has work there
+    # Two findings: the missing pick-else and the missing note.
+    assert summary == "#2 FastAPI · 2 of 3 criteria · no pick-else yet · 2 findings"
+    assert _card(page, "faq-3") == (True, "Question 4: not asked yet")  # the new, empty row
+    assert _card(page, "entries-0")[0] is False
+    # Each card's buttons are small and named after their row.
+    assert re.search(
+        r'<span class="visually-hidden">Move <span[^>]*>FastAPI</span> up</span>', page
+    )
