@@ -304,6 +304,13 @@ def test_fields_without_errors_carry_no_error_attributes(browser, post):
         assert element(page, "title").get("aria-describedby") in (None, "title-hint")
 
 
+def test_the_editor_links_to_sharing_a_preview_once_the_post_exists(browser, post):
+    page = browser.get(edit_url(post)).text
+    assert f'<a href="/posts/{post.id}/previews">Share a preview</a>' in page
+    assert "Share a preview" not in browser.get("/posts/new").text
+    assert browser.get(f"/posts/{post.id}/previews").status_code == 200  # the author may share
+
+
 def test_bad_input_in_a_new_post_creates_nothing(browser):
     fields = open_editor(browser) | {"title": "x" * 201, "summary": "Kept."}
     page, fields = rerendered(press(browser, "/posts/new", fields, action="save"), 422)
