@@ -14,7 +14,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from editorial.models import JobStatus, PublishJob, db, utcnow
-from editorial.operations import outbox, publishing
+from editorial.operations import newsletter, outbox, publishing
 from editorial.site import build
 
 # Transient trouble: the database or the disk. Anything else is a bug, shown as failed.
@@ -34,6 +34,7 @@ def run(job_id: int, now: datetime | None = None) -> bool:
     if not build.apply_and_write(job_id, now):  # another worker finished it while we waited
         db.session.rollback()
         return False
+    newsletter.plan_for_job(job_id)  # committed with the publication, sent after (the outbox)
     db.session.commit()
     return True
 
