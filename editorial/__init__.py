@@ -31,6 +31,7 @@ def create_app(
     from editorial.models import utcnow
     from editorial.tasks import housekeeping, mail  # noqa: F401 - register their Celery tasks
     from editorial.tasks import publishing as publishing_tasks  # noqa: F401 - registers tasks
+    from editorial.tasks import websub as websub_tasks  # noqa: F401 - registers its task
     from editorial.web import (
         accounts,
         admin,

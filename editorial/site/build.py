@@ -25,7 +25,7 @@ from pathlib import Path
 from flask import current_app
 
 from editorial.models import JobStatus, Post, PublishJob, db
-from editorial.operations import publishing
+from editorial.operations import publishing, websub
 from editorial.site import feeds, pages
 
 ASSETS = (
@@ -137,12 +137,14 @@ def _write_feeds(
         write_file(directory / name, data)
 
 
-def write_indexes(changes: Changes) -> None:
-    """Everything that lists posts, for what ``changes`` touched (the page itself excepted)."""
+def write_indexes(changes: Changes) -> list[str]:
+    """Everything that lists posts, for what ``changes`` touched (the page itself excepted);
+    the folders whose feeds it wrote ("" for the site's, "tags/<slug>/")."""
     root = site_dir()
     title = current_app.config["SITE_TITLE"]
     known: dict[int, feeds.Item] = {}  # a post in several feeds is rendered for them once
     archived = pages.archived_pages()
+    written: list[str] = []
     for number in sorted({(seq - 1) // pages.PAGE_SIZE + 1 for seq in changes.seqs}):
         if number <= archived:  # the newest blocks are on the home page only
             write_file(root / "page" / str(number) / "index.html", pages.archive_page(number))
@@ -158,6 +160,7 @@ def write_indexes(changes: Changes) -> None:
         write_file(directory / "index.html", page)
         posts = pages.tag_posts(slug, feeds.FEED_SIZE)
         _write_feeds(directory, f"tags/{slug}/", posts, f"{title}: {name}", known)
+        written.append(f"tags/{slug}/")
     newest = db.session.scalars(
         pages.live().order_by(Post.site_seq.desc()).limit(feeds.FEED_SIZE)
     ).all()
@@ -165,6 +168,7 @@ def write_indexes(changes: Changes) -> None:
     for seq in sorted(changes.seqs):
         write_sitemap_chunk((seq - 1) // feeds.SITEMAP_CHUNK + 1)
     write_sitemap_index()
+    return ["", *written]
 
 
 def write_sitemap_chunk(number: int) -> None:
@@ -203,18 +207,19 @@ def changes_for(post: Post, old_tags: dict[str, str]) -> Changes:
     return changes
 
 
-def write_changes(post: Post, changes: Changes) -> None:
+def write_changes(post: Post, changes: Changes) -> list[str]:
     """Write what a job changed: a new page before anything links to it, and a retracted
-    post out of every list before its page becomes the notice. The caller holds the site lock."""
+    post out of every list before its page becomes the notice. The caller holds the site lock.
+    The folders whose feeds were written, as ``write_indexes``."""
     with _tidying():
         write_static()  # first: a page never goes up before the style sheets it links to
         if post.published_revision_id is not None:
             write_post(post)
-            write_indexes(changes)
-        else:
-            write_indexes(changes)
-            if post.public_slug:
-                write_post(post)
+            return write_indexes(changes)
+        folders = write_indexes(changes)
+        if post.public_slug:
+            write_post(post)
+        return folders
 
 
 def apply_and_write(job_id: int, now: datetime) -> bool:
@@ -228,6 +233,9 @@ def apply_and_write(job_id: int, now: datetime) -> bool:
     post = db.session.get(Post, job.post_id, populate_existing=True)
     listed = publishing.listed_tags(post)
     publishing.apply(job, post, now)
-    write_changes(post, changes_for(post, listed))
+    folders = write_changes(post, changes_for(post, listed))
     publishing.finish(job, state, now)
+    # Every feed written, changed or not: a job run again after its worker died had its files
+    # written, but its pings never sent. Sent after the commit, by a task of their own.
+    websub.announce(db.session, [url for folder in folders for url in feeds.feed_urls(folder)])
     return True

@@ -10,7 +10,7 @@ import pytest
 from editorial.domain.workflow import PostState
 from editorial.models import db
 from editorial.operations import outbox
-from editorial.tasks import housekeeping, mail
+from editorial.tasks import housekeeping, mail, websub
 from editorial.tasks import publishing as publisher
 from tests.helpers.publisher import approve, feed_ids
 
@@ -21,6 +21,7 @@ PINNED = {
     "editorial.housekeeping.flag_due_posts": housekeeping.flag_due_posts,
     "editorial.mail.send_invitation": mail.send_invitation,
     "editorial.mail.send_notification": mail.send_notification,
+    "editorial.websub.ping": websub.ping,
 }
 
 
