@@ -29,7 +29,7 @@ def create_app(
     from editorial.domain.tags import tag_slug
     from editorial.extensions import csrf, db, login_manager, migrate
     from editorial.models import utcnow
-    from editorial.tasks import housekeeping, mail  # noqa: F401 - register their Celery tasks
+    from editorial.tasks import housekeeping, mail, newsletter  # noqa: F401 - register tasks
     from editorial.tasks import publishing as publishing_tasks  # noqa: F401 - registers tasks
     from editorial.tasks import websub as websub_tasks  # noqa: F401 - registers its task
     from editorial.web import (
@@ -48,6 +48,7 @@ def create_app(
         publishing,
         review,
         site_files,
+        subscriptions,
     )
     from editorial.web.forms import IdConverter
 
@@ -92,6 +93,7 @@ def create_app(
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
     preview_links.init_app(app)
+    subscriptions.init_app(app)
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
     error_pages.init_app(app, api_problem=problem)

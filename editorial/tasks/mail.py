@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import smtplib
 import textwrap
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from email.message import EmailMessage
+from typing import Any
 
 from celery import shared_task
 from flask import current_app
@@ -14,18 +17,30 @@ from editorial.models import Invitation, Notification, db, utcnow
 SUBJECT_WIDTH = 120  # characters of the message in a subject line, before "[Site title] "
 
 
-def _send(config: dict, to: str, subject: str, body: str) -> None:
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = f"[{config['SITE_TITLE']}] {subject}"
-    message.set_content(body)
+@contextmanager
+def connection(config: Mapping[str, Any]) -> Iterator[smtplib.SMTP]:
+    """An SMTP connection to MAIL_SERVER, with TLS and login as configured."""
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+        yield smtp
+
+
+def message_to(config: Mapping[str, Any], to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text e-mail from MAIL_FROM, its subject after the site's title."""
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = f"[{config['SITE_TITLE']}] {subject}"
+    message.set_content(body)
+    return message
+
+
+def _send(config: dict, to: str, subject: str, body: str) -> None:
+    with connection(config) as smtp:
+        smtp.send_message(message_to(config, to, subject, body))
 
 
 @shared_task(

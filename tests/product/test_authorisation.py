@@ -139,6 +139,18 @@ POST /posts/<id>/retract                     *             login  302    302    
 GET /site/                                   -             200    200    200    200    200    200
 GET /site/<path>                             -             200    200    200    200    200    200
 
+# Readers' subscriptions: anyone, signed in or not (an empty form is refused; the tokens here
+# are no subscriber's: 410 for a confirmation, 404 for a manage link). Subscriber data is on
+# no page but the reader's own manage page.
+GET /subscribe                               -             200    200    200    200    200    200
+POST /subscribe                              -             422    422    422    422    422    422
+GET /subscribe/confirm/<token>               -             200    200    200    200    200    200
+POST /subscribe/confirm/<token>              -             410    410    410    410    410    410
+GET /subscription/<token>                    -             404    404    404    404    404    404
+POST /subscription/<token>                   -             404    404    404    404    404    404
+GET /subscription/<token>/unsubscribe        -             404    404    404    404    404    404
+POST /subscription/<token>/unsubscribe       -             404    404    404    404    404    404
+
 # The API: the desk's rules, with a token instead of a session (401 without one).
 GET /api/v1/                                 -             200    200    200    200    200    200
 GET /api/v1/openapi.json                     -             200    200    200    200    200    200

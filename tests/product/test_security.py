@@ -100,6 +100,14 @@ EXPECTED_ROUTES = {
     "GET /site/ sitefiles.serve",
     "GET /site/<path:path> sitefiles.serve",
     "GET /static/<path:filename> static",
+    "GET /subscribe subscriptions.subscribe_form",
+    "POST /subscribe subscriptions.subscribe",
+    "GET /subscribe/confirm/<token> subscriptions.confirm_form",
+    "POST /subscribe/confirm/<token> subscriptions.confirm",
+    "GET /subscription/<token> subscriptions.manage",
+    "POST /subscription/<token> subscriptions.change",
+    "GET /subscription/<token>/unsubscribe subscriptions.unsubscribe_form",
+    "POST /subscription/<token>/unsubscribe subscriptions.unsubscribe",
 }
 
 
@@ -112,6 +120,12 @@ PUBLIC_GET = {
     # A shared preview's token is its own credential; the sweep's is no preview's token.
     "shared_preview.view": 404,
     "sitefiles.serve": 200,
+    # Readers' subscriptions: the form, and the confirmation button (a token no one was sent
+    # confirms nothing); a manage link's token is its own credential.
+    "subscriptions.subscribe_form": 200,
+    "subscriptions.confirm_form": 200,
+    "subscriptions.manage": 404,
+    "subscriptions.unsubscribe_form": 404,
     "api.docs": 200,
     "api.openapi_document": 200,
     "api.schema_document": 200,
@@ -139,12 +153,18 @@ FORM = {
 }
 
 
+# Posted without a session: the subscribe form from the static site (honeypot and limits per
+# address and client instead; it only asks for a confirmation e-mail), and RFC 8058 one-click
+# unsubscribe from mail clients (the manage token in its URL is the credential).
+CSRF_EXEMPT = {"subscriptions.subscribe", "subscriptions.unsubscribe"}
+
+
 def _unsafe_rules(app: Any) -> list[tuple[str, Any]]:
     found = [
         (method, rule)
         for rule in app.url_map.iter_rules()
         for method in (rule.methods or set()) & UNSAFE_METHODS
-        if not rule.endpoint.startswith("api.")
+        if not rule.endpoint.startswith("api.") and rule.endpoint not in CSRF_EXEMPT
     ]
     # Signing out last: were it to work without a token, it would not hide the others.
     return sorted(found, key=lambda m_r: (m_r[1].endpoint == "auth.logout", m_r[1].rule, m_r[0]))

@@ -10,7 +10,7 @@ import pytest
 from editorial.domain.workflow import PostState
 from editorial.models import db
 from editorial.operations import outbox
-from editorial.tasks import housekeeping, mail, websub
+from editorial.tasks import housekeeping, mail, newsletter, websub
 from editorial.tasks import publishing as publisher
 from tests.helpers.publisher import approve, feed_ids
 
@@ -22,6 +22,9 @@ PINNED = {
     "editorial.mail.send_invitation": mail.send_invitation,
     "editorial.mail.send_notification": mail.send_notification,
     "editorial.websub.ping": websub.ping,
+    "editorial.newsletter.send_subscription_email": newsletter.send_subscription_email,
+    "editorial.newsletter.send_mailing": newsletter.send_mailing,
+    "editorial.newsletter.sweep": newsletter.sweep,
 }
 
 
