@@ -145,11 +145,13 @@ def plan_deliveries(mailing: Mailing, now: datetime | None = None) -> int:
     return added
 
 
-def claim_batch(mailing: Mailing, now: datetime | None = None, size: int = BATCH) -> list[Delivery]:
+def claim_batch(
+    mailing: Mailing, now: datetime | None = None, size: int | None = None
+) -> list[Delivery]:
     """Claim up to ``size`` unsent deliveries of the mailing for this worker: unclaimed, claimed
     by a worker whose claim ran out, or by this worker before (a retry). Deliveries to anyone
     who has unsubscribed since are dropped, not sent."""
-    now = now or utcnow()
+    now, size = now or utcnow(), size or BATCH
     worker = this_worker()
     db.session.execute(
         sa.delete(Delivery).where(
