@@ -118,3 +118,27 @@ def test_the_manage_page_changes_the_choice_with_csrf(client, mail_on, app, publ
     assert saved.status_code == 200 and "Saved" in saved.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Subscriber, subscriber.id).tag_slugs == ["python"]
+
+
+def test_every_site_page_has_the_form_and_it_posts_to_the_desk_without_a_session(
+    app, mail_on, publish
+):
+    import lxml.html
+
+    from editorial.site import build
+
+    publish(1)
+    root = build.site_dir()
+    pages = [root / "index.html", *root.glob("posts/*/index.html"), *root.glob("tags/*/index.html")]
+    assert len(pages) >= 3
+    for path in pages:
+        forms = lxml.html.fromstring(path.read_bytes()).xpath("//form[@class='subscribe']")
+        assert len(forms) == 1, path
+    (form,) = forms
+    assert form.get("action") == "https://desk.example.org/subscribe"
+    fields = {i.get("name"): i.get("value") or "" for i in form.xpath(".//input")}
+    assert set(fields) == {"email", "choice", "website"}
+    fields["email"] = "from-the-site@example.org"
+    response = app.test_client().post("/subscribe", data=fields)  # no cookie, no CSRF token
+    assert response.status_code == 200 and "Check your inbox" in response.get_data(as_text=True)
+    assert mail_on[-1][1:3] == (subs.find("from-the-site@example.org").id, "confirm")
