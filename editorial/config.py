@@ -60,6 +60,8 @@ def broker_settings(url: str | None, instance: Path) -> dict[str, Any]:
         # harmless). Often, so that a job left by a dead worker goes out again in seconds.
         "beat_schedule": {
             "sweep-publish-outbox": {"task": "editorial.publisher.sweep", "schedule": 5.0},
+            # The newsletter's safety net: mailings left unfinished with no worker at them.
+            "sweep-newsletter": {"task": "editorial.newsletter.sweep", "schedule": 60.0},
             "prune-sessions": {
                 "task": "editorial.housekeeping.prune_sessions",
                 "schedule": 24 * 3600.0,

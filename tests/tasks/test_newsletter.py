@@ -167,3 +167,18 @@ def test_a_worker_that_dies_mid_batch_leaves_the_rest_to_the_next_and_nobody_twi
     twice = [m for m in inbox.messages if recipients.count(m["To"]) == 2]
     assert len({m["Message-ID"] for m in twice}) == 1
     assert db.session.get(Mailing, mailing.id).finished_at is not None
+
+
+def test_the_sweep_sends_unfinished_mailings_again_and_beat_runs_it(
+    app, inbox, publish, monkeypatch
+):
+    subscribed("reader@example.org")
+    post = publish(1)
+    queued: list[tuple] = []
+    monkeypatch.setattr(newsletter, "queue_task", lambda *args: queued.append(args))
+    assert task.sweep.run() == 1  # its send after the commit was lost (a broker outage)
+    assert queued == [(newsletter.SEND_MAILING, mailing_of(post).id)]
+    task.send_batches(mailing_of(post).id)
+    assert task.sweep.run() == 0
+    schedule = app.config["CELERY"]["beat_schedule"].values()
+    assert {"task": "editorial.newsletter.sweep", "schedule": 60.0} in schedule
