@@ -48,6 +48,7 @@ def create_app(
         publishing,
         review,
         site_files,
+        subscribers,
         subscriptions,
     )
     from editorial.web.forms import IdConverter
@@ -94,6 +95,7 @@ def create_app(
     app.register_blueprint(audit.bp)
     preview_links.init_app(app)
     subscriptions.init_app(app)
+    app.register_blueprint(subscribers.bp)
     api.init_app(app)
     app.jinja_env.globals["now"] = utcnow
     error_pages.init_app(app, api_problem=problem)

@@ -150,6 +150,10 @@ GET /subscription/<token>                    -             404    404    404    
 POST /subscription/<token>                   -             404    404    404    404    404    404
 GET /subscription/<token>/unsubscribe        -             404    404    404    404    404    404
 POST /subscription/<token>/unsubscribe       -             404    404    404    404    404    404
+# The Subscribers page and its export: admins only (removing no one: 404).
+GET /admin/subscribers                       -             login  403    403    403    403    200
+POST /admin/subscribers/remove               -             login  403    403    403    403    404
+GET /admin/subscribers.csv                   -             login  403    403    403    403    200
 
 # The API: the desk's rules, with a token instead of a session (401 without one).
 GET /api/v1/                                 -             200    200    200    200    200    200
