@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "preview.created": "Shared a preview",
     "preview.revoked": "Revoked a shared preview",
     "preview.viewed": "Shared preview viewed",
+    "subscriber.removed": "Removed a subscriber",
 }
 
 
