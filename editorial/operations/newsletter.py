@@ -195,10 +195,14 @@ def claim_batch(
     )
 
 
-def mark_sent(delivery: Delivery, now: datetime | None = None) -> None:
-    delivery.sent_at = now or utcnow()
-    delivery.claimed_until = None
-    db.session.flush()
+def mark_sent(delivery_id: int, now: datetime | None = None) -> None:
+    """Note that SMTP has taken the delivery (one UPDATE: nothing else is loaded)."""
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(sent_at=now or utcnow(), claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def finish_if_sent(mailing: Mailing, now: datetime | None = None) -> bool:

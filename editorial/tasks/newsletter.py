@@ -16,7 +16,7 @@ from typing import Any
 from celery import shared_task
 from flask import current_app
 
-from editorial.models import Delivery, Mailing, MailingKind, Revision, Subscriber, db
+from editorial.models import Mailing, MailingKind, Revision, Subscriber, db
 from editorial.operations import newsletter, subscriptions
 from editorial.tasks.mail import connection, message_to
 
@@ -77,27 +77,32 @@ def _post_url(mailing: Mailing) -> str:
     return f"{current_app.config['SITE_URL']}posts/{mailing.post.public_slug}/"
 
 
-def compose(mailing: Mailing, content: dict[str, Any], delivery: Delivery) -> EmailMessage:
-    """One newsletter for one subscriber, with its unsubscribe headers."""
-    config = current_app.config
+def text_of(mailing: Mailing, content: dict[str, Any]) -> tuple[str, str]:
+    """The mailing's subject and body, the same for every subscriber."""
     title = content.get("title", "")
     if mailing.kind == MailingKind.NEW:
-        subject = f"New: {title}"
         body = f"{title}\n\n{content.get('summary', '')}\n\nRead it: {_post_url(mailing)}"
-    elif mailing.kind == MailingKind.CORRECTION:
+        return f"New: {title}", body
+    if mailing.kind == MailingKind.CORRECTION:
         note = content.get("correction") or ""  # as the writer wrote it (Markdown reads as text)
-        subject = f"Correction: {title}"
         body = (
             f"A ranking you were sent has been corrected: {title}\n\n{note}\n\n"
             f"Read it: {_post_url(mailing)}"
         )
-    else:
-        subject = f"Retracted: {title}"
-        body = f"A ranking you were sent has been retracted and is no longer on the site: {title}"
-    token = subscriptions.manage_token(delivery.subscriber)
-    message = message_to(config, delivery.subscriber.address, subject, body + _footer(token))
+        return f"Correction: {title}", body
+    body = f"A ranking you were sent has been retracted and is no longer on the site: {title}"
+    return f"Retracted: {title}", body
+
+
+def compose(
+    text: tuple[str, str], mailing_id: int, delivery_id: int, address: str, token: str
+) -> EmailMessage:
+    """One newsletter for one subscriber, with its manage link and unsubscribe headers."""
+    config = current_app.config
+    subject, body = text
+    message = message_to(config, address, subject, body + _footer(token))
     domain = config["MAIL_FROM"].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = f"<newsletter.{mailing.id}.{delivery.id}@{domain}>"
+    message["Message-ID"] = f"<newsletter.{mailing_id}.{delivery_id}@{domain}>"
     message["List-Unsubscribe"] = f"<{desk_link(f'/subscription/{token}/unsubscribe')}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
@@ -108,21 +113,24 @@ def send_batches(mailing_id: int) -> int:
     """Plan the mailing's deliveries once, then send them a claimed batch at a time; how many
     this run sent. Running it again, or on two workers at once, sends nobody twice."""
     config = current_app.config
-    mailing = db.session.get(Mailing, mailing_id)
+    mailing = db.session.get(Mailing, mailing_id, with_for_update=True)  # one planner at a time
     if mailing is None or mailing.finished_at is not None or not config.get("MAIL_SERVER"):
         db.session.rollback()
         return 0
     newsletter.plan_deliveries(mailing)
     db.session.commit()  # the recipients are fixed before anyone is sent anything
-    content = db.session.get(Revision, mailing.publication.revision_id).content
+    text = text_of(mailing, db.session.get(Revision, mailing.publication.revision_id).content)
     sent = 0
     while batch := newsletter.claim_batch(mailing):
+        recipients = [
+            (d.id, d.subscriber.address, subscriptions.manage_token(d.subscriber)) for d in batch
+        ]
         db.session.commit()  # the claim holds while we send
         with connection(config) as smtp:
-            for delivery in batch:
-                smtp.send_message(compose(mailing, content, delivery))
-                newsletter.mark_sent(delivery)
-                db.session.commit()
+            for delivery_id, address, token in recipients:
+                smtp.send_message(compose(text, mailing_id, delivery_id, address, token))
+                newsletter.mark_sent(delivery_id)
+                db.session.commit()  # at once: a worker that dies now sends this one again
                 sent += 1
     newsletter.finish_if_sent(mailing)
     db.session.commit()

@@ -152,7 +152,7 @@ def test_corrections_and_retractions_go_to_those_sent_the_original(app, mail_on,
     original = db.session.scalar(sa.select(Mailing).where(Mailing.post_id == post.id))
     newsletter.plan_deliveries(original)
     for delivery in newsletter.claim_batch(original):
-        newsletter.mark_sent(delivery)
+        newsletter.mark_sent(delivery.id)
     assert newsletter.finish_if_sent(original)
     db.session.commit()
     subscribed("late@example.org")  # after the original went out
@@ -190,7 +190,7 @@ def test_a_claimed_batch_is_not_claimed_again_until_its_claim_runs_out(
     now = utcnow()
     monkeypatch.setattr(newsletter, "this_worker", lambda: "host-a:1")
     first = newsletter.claim_batch(mailing, now, size=3)
-    newsletter.mark_sent(first[0], now)
+    newsletter.mark_sent(first[0].id, now)
     monkeypatch.setattr(newsletter, "this_worker", lambda: "host-b:2")
     second = newsletter.claim_batch(mailing, now, size=3)
     assert {d.id for d in first}.isdisjoint(d.id for d in second)

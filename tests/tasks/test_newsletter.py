@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from editorial.models import Delivery, Mailing, MailingKind, db
+from editorial.models import Mailing, MailingKind, db
 from editorial.operations import newsletter
 from editorial.operations import subscriptions as subs
 from editorial.tasks import newsletter as task
@@ -134,11 +134,11 @@ def test_a_worker_that_dies_mid_batch_leaves_the_rest_to_the_next_and_nobody_twi
     sent = 0
     real_mark_sent = newsletter.mark_sent
 
-    def dies_after_three(delivery: Delivery, now: Any = None) -> None:
+    def dies_after_three(delivery_id: int, now: Any = None) -> None:
         nonlocal sent
         if sent == 3:
             raise Killed
-        real_mark_sent(delivery, now)
+        real_mark_sent(delivery_id, now)
         sent += 1
 
     monkeypatch.setattr(newsletter, "BATCH", 5)
