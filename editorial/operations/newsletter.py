@@ -34,7 +34,7 @@ from editorial.models import (
     db,
     utcnow,
 )
-from editorial.operations.outbox import this_worker
+from editorial.operations.outbox import this_worker, worker_ended
 
 SEND_MAILING = "editorial.newsletter.send_mailing"
 CLAIM = timedelta(minutes=5)  # a batch's claim: far longer than sending a batch takes
@@ -149,8 +149,8 @@ def claim_batch(
     mailing: Mailing, now: datetime | None = None, size: int | None = None
 ) -> list[Delivery]:
     """Claim up to ``size`` unsent deliveries of the mailing for this worker: unclaimed, claimed
-    by a worker whose claim ran out, or by this worker before (a retry). Deliveries to anyone
-    who has unsubscribed since are dropped, not sent."""
+    by a worker whose claim ran out or whose process on this host has ended, or by this worker
+    before (a retry). Deliveries to anyone who has unsubscribed since are dropped, not sent."""
     now, size = now or utcnow(), size or BATCH
     worker = this_worker()
     db.session.execute(
@@ -163,7 +163,9 @@ def claim_batch(
         )
     )
     free = sa.or_(
-        Delivery.claimed_until.is_(None), Delivery.claimed_until <= now, Delivery.worker == worker
+        Delivery.claimed_until.is_(None),
+        Delivery.claimed_until <= now,
+        Delivery.worker.in_([worker, *_ended_workers(mailing.id, now)]),
     )
     candidates = sa.select(Delivery.id).where(
         Delivery.mailing_id == mailing.id, Delivery.sent_at.is_(None), free
@@ -193,6 +195,21 @@ def claim_batch(
             .execution_options(populate_existing=True)
         )
     )
+
+
+def _ended_workers(mailing_id: int, now: datetime) -> list[str]:
+    """Workers holding live claims on the mailing whose process on this host has ended: their
+    batches are free at once, without waiting for the claims to run out."""
+    holders = db.session.scalars(
+        sa.select(Delivery.worker)
+        .where(
+            Delivery.mailing_id == mailing_id,
+            Delivery.sent_at.is_(None),
+            Delivery.claimed_until > now,
+        )
+        .distinct()
+    )
+    return [w for w in holders if w and worker_ended(w)]
 
 
 def mark_sent(delivery_id: int, now: datetime | None = None) -> None:

@@ -221,3 +221,25 @@ def test_removing_a_subscriber_removes_them_from_the_export_and_counts(
     db.session.commit()
     assert [row[0] for row in subs.export_rows()] == ["one@example.org"]
     assert subs.find("two@example.org") is None
+
+
+def test_a_batch_of_a_worker_whose_process_ended_is_free_at_once(
+    app, mail_on, publish, monkeypatch
+):
+    import socket
+    import subprocess
+
+    for n in range(3):
+        subscribed(f"r{n}@example.org")
+    post = publish(1)
+    mailing = db.session.scalar(sa.select(Mailing).where(Mailing.post_id == post.id))
+    newsletter.plan_deliveries(mailing)
+    ended = subprocess.Popen(["true"])  # a process of this host, ended and reaped
+    ended.wait()
+    dead = f"{socket.gethostname()}:{ended.pid}"
+    monkeypatch.setattr(newsletter, "this_worker", lambda: dead)
+    now = utcnow()
+    assert len(newsletter.claim_batch(mailing, now)) == 3
+    db.session.commit()
+    monkeypatch.setattr(newsletter, "this_worker", lambda: "elsewhere:7")
+    assert len(newsletter.claim_batch(mailing, now)) == 3  # its claims had not run out
