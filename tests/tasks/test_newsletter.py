@@ -182,3 +182,99 @@ def test_the_sweep_sends_unfinished_mailings_again_and_beat_runs_it(
     assert task.sweep.run() == 0
     schedule = app.config["CELERY"]["beat_schedule"].values()
     assert {"task": "editorial.newsletter.sweep", "schedule": 60.0} in schedule
+
+
+@pytest.mark.slow
+def test_a_real_worker_killed_mid_batch_misses_nobody_and_mails_nobody_twice(
+    make_app: Any, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Two real `celery worker` processes in turn; the first is SIGKILLed mid-batch."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import sample
+    from tests.helpers.processes import ROOT, start_worker
+
+    class SlowInbox(Inbox):
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            await asyncio.sleep(0.05)  # a slow mail server: the batch takes a while
+            return await super().handle_DATA(server, session, envelope)
+
+    handler = SlowInbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    for name in ("CELERY_BROKER_URL", "REDIS_URL", "SECRET_KEY", "MAIL_USERNAME", "MAIL_USE_TLS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setenv("MAIL_PORT", str(controller.port))
+    monkeypatch.setenv("DESK_URL", "https://desk.example.org/")
+    app = make_app(WTF_CSRF_ENABLED=False, SITE_DIR=str(tmp_path / "site"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "EDITORIAL_INSTANCE_PATH": app.instance_path,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "SITE_DIR": str(tmp_path / "site"),
+        "PYTHONPATH": str(ROOT),
+    }
+    count = 40  # readers; the desk also e-mails its two people while the post is reviewed
+    workers: list[subprocess.Popen[str]] = []
+    try:
+        with app.app_context():
+            monkeypatch.setattr(subs, "queue_task", lambda *args: None)
+            monkeypatch.setattr(newsletter, "queue_task", lambda *args: None)
+            for n in range(count):
+                subscribed(f"r{n:02}@example.org")
+            from editorial.domain.interchange import parse_post
+            from editorial.models import Role
+            from editorial.operations import accounts, posts
+
+            writer = accounts.create_user("w@example.com", "W", "pass phrase long", [Role.WRITER])
+            checker = accounts.create_user(
+                "r@example.com", "R", "pass phrase long", [Role.REVIEWER]
+            )
+            post = posts.create_post(parse_post(sample()), writer)
+            db.session.commit()
+            assert publisher.run(approve(post, checker).id)
+            mailing_id = mailing_of(post).id
+            db.session.rollback()  # SQLite: leave the database to the workers
+
+            celery = app.extensions["celery"]
+            workers.append(start_worker(env, ROOT))
+            celery.send_task(newsletter.SEND_MAILING, args=[mailing_id])
+            deadline = time.monotonic() + 60
+            while len(handler.messages) < 10 and time.monotonic() < deadline:
+                assert workers[0].poll() is None, workers[0].stdout.read()
+                time.sleep(0.02)
+            os.kill(workers[0].pid, signal.SIGKILL)  # mid-batch: no chance to mark anything
+            workers[0].wait(10)
+            killed_at = len(handler.messages)
+            assert 10 <= killed_at < count
+
+            workers.append(start_worker(env, ROOT))
+            celery.send_task(newsletter.SEND_MAILING, args=[mailing_id])  # as the sweep sends
+            deadline = time.monotonic() + 60
+            while len(set(handler.to())) < count + 2 and time.monotonic() < deadline:
+                assert workers[1].poll() is None, workers[1].stdout.read()
+                time.sleep(0.1)
+            time.sleep(0.5)  # a message too many would have arrived by now
+            # (The desk's own notices to the reviewer go to example.com: not readers.)
+            recipients = [to for to in handler.to() if to.endswith("@example.org")]
+            assert sorted(set(recipients)) == [f"r{n:02}@example.org" for n in range(count)]
+            # Only a message SMTP had taken when the worker died can come twice.
+            assert len(recipients) <= count + 1, recipients
+            assert db.session.get(Mailing, mailing_id).finished_at is not None
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+        controller.stop()
