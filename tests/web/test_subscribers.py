@@ -84,3 +84,9 @@ def test_nobody_else_sees_subscriber_data(app, readers, create_user, role):
         )
     anonymous = app.test_client().get("/admin/subscribers.csv")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_the_people_page_links_to_the_subscribers_page(app, create_user):
+    create_user("admin@example.com", Role.ADMIN)
+    admin = _signed_in(app, "admin@example.com")
+    assert 'href="/admin/subscribers"' in admin.get("/admin/people").get_data(as_text=True)
