@@ -180,6 +180,13 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
         "MAIL_FROM": env.get("MAIL_FROM", "editorial@localhost"),
         "DESK_URL": env.get("DESK_URL", ""),
+        # The subscribe form's limits (Flask-Limiter syntax), per client network and per address.
+        "SUBSCRIBE_CLIENT_RATE_LIMIT": env.get(
+            "SUBSCRIBE_CLIENT_RATE_LIMIT", "10 per hour;50 per day"
+        ),
+        "SUBSCRIBE_ADDRESS_RATE_LIMIT": env.get(
+            "SUBSCRIBE_ADDRESS_RATE_LIMIT", "5 per hour;10 per day"
+        ),
         # How long the editor waits after the last keystroke before autosaving.
         "EDITOR_AUTOSAVE_MS": _count(env.get("EDITOR_AUTOSAVE_MS", "3000"), "EDITOR_AUTOSAVE_MS"),
         "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
