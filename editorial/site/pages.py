@@ -94,7 +94,7 @@ def render_post_page(
         reviewed_at=_utc(reviewed_at),
         corrections=listed,
         preview=preview,
-        scoring=_scoring(content),
+        scoring=scoring(content),
         json_ld=_item_list(content, [entry for entry, _ in entries], canonical, author_name),
         article_ld=_article(content, author_name, published_at, updated_at, canonical, reviewed_at),
     )
@@ -351,7 +351,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
+def scoring(content: dict[str, Any]) -> dict[str, Any] | None:
     """What a scored post shows: each weighted criterion's share, each entry's scores and
     weighted total by rank, and the weightings under which its top entries rank first. None for
     a post without weights or scores (most posts: they pay nothing for it)."""

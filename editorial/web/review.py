@@ -130,7 +130,7 @@ def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
     """A scored post's weights, scores and totals as the public page shows them; None for a
     post without them, or one whose content no longer parses (its findings say why)."""
     try:
-        return pages._scoring(content)
+        return pages.scoring(content)
     except InterchangeError:
         return None
 

@@ -166,7 +166,8 @@ GET /api/v1/posts/<id>                       *             login  200    200    
 PUT /api/v1/posts/<id>                       review        login  409    409    403    403    403
 PUT /api/v1/posts/<id>                       *             login  200+   200+   403    403    403
 GET /api/v1/posts/<id>/export                *             login  200    200    403    200    200
-POST /api/v1/posts/<id>/submit               draft,changes login  200+   200+   403    403    403
+# A live post may go back to review as it is (a re-review; issue 18, point 8).
+POST /api/v1/posts/<id>/submit               draft,changes,published login  200+   200+   403    403    403
 POST /api/v1/posts/<id>/submit               *             login  409    409    403    403    403
 POST /api/v1/posts/<id>/withdraw             review        login  200+   200+   403    403    403
 POST /api/v1/posts/<id>/withdraw             *             login  409    409    403    403    403
