@@ -9,15 +9,25 @@ them into interchange content for the rules and for saving.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import secrets
+from datetime import date
 from typing import Any
 
 from slugify import slugify
-from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError
 
-from editorial.domain.interchange import LIMITS, check_url
+from editorial.domain.interchange import LIMITS, MAX_NUMBER, check_url
 from editorial.web.error_pages import ExplainedError
 from editorial.web.forms import TextForm
 
@@ -33,17 +43,17 @@ ROWS = {
     "takeaways": LIMITS["takeaways"],
     "faq": LIMITS["faq"],
 }
-ENTRY_TEXT = ("name", "url", "best_for", "verdict", "pick_else")
+ENTRY_TEXT = ("name", "url", "best_for", "verdict", "pick_else", "link", "override", "pros", "cons")
 # Notes in one entry: one per declared criterion, and an import's notes on criteria the post
 # does not declare beside them (for the rules to point out).
 NOTES = 2 * LIMITS["criteria"]
 # The most fields a whole post sends (every list full), with room for the buttons.
 MAX_FIELDS = (
     100
-    + 3 * ROWS["criteria"]
+    + 4 * ROWS["criteria"]
     + ROWS["takeaways"]
     + 2 * ROWS["faq"]
-    + ROWS["entries"] * (len(ENTRY_TEXT) + 3 * NOTES)
+    + ROWS["entries"] * (len(ENTRY_TEXT) + 5 * NOTES)
 )
 _ROW_NAMES = {"criteria": "criteria", "entries": "entries", "takeaways": "takeaways",
               "faq": "questions"}  # fmt: skip
@@ -69,6 +79,67 @@ def _web_address(form: Any, field: Any) -> None:
         raise ValidationError(f"This {exc}.") from None
 
 
+def number(text: str | None, low: float | None = None) -> float | None:
+    """A weight, a score or a scale's end as typed ("7", "7.5", "7,5"), or None when it is
+    blank or not such a number (at least ``low``)."""
+    text = (text or "").strip().replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER or (low is not None and value < low):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _number_field(low: float | None = None) -> Any:
+    def check(form: Any, field: Any) -> None:
+        if (field.data or "").strip() and number(field.data, low) is None:
+            floor = " of 0 or more" if low == 0 else ""
+            raise ValidationError(f"A number{floor}, such as 7 or 7.5.")
+
+    return check
+
+
+def lines(text: str | None) -> list[str]:
+    """A list typed one item a line (pros, cons, evidence addresses), blank lines dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _short_lines(limit: int) -> Any:
+    def check(form: Any, field: Any) -> None:
+        items = lines(field.data)
+        if len(items) > limit:
+            raise ValidationError(f"At most {limit} lines; this has {len(items)}.")
+        if long := next((item for item in items if len(item) > SHORT), None):
+            raise ValidationError(f"“{long[:40]}…” is over {SHORT} characters.")
+
+    return check
+
+
+def _addresses(form: Any, field: Any) -> None:
+    items = lines(field.data)
+    if len(items) > LIMITS["evidence"]:
+        raise ValidationError(f"At most {LIMITS['evidence']} addresses; this has {len(items)}.")
+    for item in items:
+        try:
+            check_url(item)
+        except ValueError as exc:
+            raise ValidationError(f"“{item[:60]}” {exc}.") from None
+
+
+def _day(form: Any, field: Any) -> None:
+    if (field.data or "").strip() and to_day(field.data) is None:
+        raise ValidationError("A day, written 2027-06-30.")
+
+
+def to_day(text: str | None) -> str | None:
+    try:
+        return date.fromisoformat((text or "").strip()).isoformat()
+    except ValueError:
+        return None
+
+
 def _markdown(label: str) -> TextAreaField:
     return TextAreaField(label, [_at_most(MARKDOWN)])
 
@@ -77,6 +148,7 @@ class CriterionForm(Form):
     key = HiddenField()
     name = StringField("Name", [_at_most(SHORT)])
     description = _markdown("What it means and how you judged it")
+    weight = StringField("Weight (optional)", [_at_most(20), _number_field(0)])
 
 
 class NoteForm(Form):
@@ -84,6 +156,8 @@ class NoteForm(Form):
     key = HiddenField()
     criterion = HiddenField()
     note = _markdown("Note")
+    score = StringField("Score", [_at_most(20), _number_field()])
+    evidence = TextAreaField("Evidence: one web address a line", [_addresses])
 
 
 class EntryForm(Form):
@@ -93,6 +167,18 @@ class EntryForm(Form):
     verdict = _markdown("Verdict: why it earns this rank")
     criteria = FieldList(FormField(NoteForm))
     pick_else = _markdown("When to pick something else instead")
+    link = SelectField(
+        "Its web address is",
+        choices=[
+            ("", "an ordinary link"),
+            ("sponsored", "sponsored"),
+            ("affiliate", "an affiliate link"),
+        ],
+        validate_choice=False,
+    )
+    override = _markdown("Why it ranks above an entry with a higher score")
+    pros = TextAreaField("Pros, one a line", [_short_lines(LIMITS["pros_cons"])])
+    cons = TextAreaField("Cons, one a line", [_short_lines(LIMITS["pros_cons"])])
 
 
 class FaqForm(Form):
@@ -109,6 +195,10 @@ class PostForm(TextForm):
     bias = _markdown("Your bias: what you use, sell, are paid by or were given")
     intro = _markdown("Introduction")
     correction = _markdown("Correction note: what changed and why")
+    disclosure = _markdown("Disclosure of sponsored and affiliate links")
+    review_by = StringField("Review again by (optional)", [_day])
+    scale_min = StringField("Scores from", [_at_most(20), _number_field()])
+    scale_max = StringField("to", [_at_most(20), _number_field()])
     criteria = FieldList(FormField(CriterionForm), max_entries=ROWS["criteria"])
     entries = FieldList(FormField(EntryForm), max_entries=ROWS["entries"])
     takeaways = FieldList(
@@ -183,7 +273,7 @@ def _key() -> str:
 
 def _blank_row(kind: str) -> Any:
     return {
-        "criteria": lambda: {"key": _key(), "name": "", "description": ""},
+        "criteria": lambda: {"key": _key(), "name": "", "description": "", "weight": ""},
         "entries": lambda: dict.fromkeys(ENTRY_TEXT, "") | {"criteria": []},
         "takeaways": lambda: "",
         "faq": lambda: {"question": "", "answer": ""},
@@ -194,6 +284,7 @@ def blank_data() -> dict[str, Any]:
     """A new post's rows: two criteria and two entries, the least a ranking needs."""
     data: dict[str, Any] = {
         "title": "", "slug": "", "summary": "", "bias": "", "intro": "", "correction": "",
+        "disclosure": "", "review_by": "", "scale_min": "", "scale_max": "",
         "tags": "", "base_revision": "", "working_version": "",
         "criteria": [_blank_row("criteria"), _blank_row("criteria")],
         "entries": [_blank_row("entries"), _blank_row("entries")],
@@ -205,7 +296,12 @@ def blank_data() -> dict[str, Any]:
 def content_data(content: dict[str, Any]) -> dict[str, Any]:
     """Form rows for stored interchange content."""
     criteria = [
-        {"key": f"c{i}", "name": c["name"], "description": c.get("description", "")}
+        {
+            "key": f"c{i}",
+            "name": c["name"],
+            "description": c.get("description", ""),
+            "weight": _shown(c.get("weight")),
+        }
         for i, c in enumerate(content.get("criteria", []))
     ]
     keys = {_fold(c["name"]): c["key"] for c in criteria}
@@ -216,11 +312,17 @@ def content_data(content: dict[str, Any]) -> dict[str, Any]:
             "best_for": e.get("best_for") or "",
             "verdict": e.get("verdict", ""),
             "pick_else": e.get("pick_else", ""),
+            "link": e.get("link") or "",
+            "override": e.get("override") or "",
+            "pros": "\n".join(e.get("pros") or []),
+            "cons": "\n".join(e.get("cons") or []),
             "criteria": [
                 {
                     "key": keys.get(_fold(n["criterion"]), ""),
                     "criterion": n["criterion"],
                     "note": n.get("note", ""),
+                    "score": _shown(n.get("score")),
+                    "evidence": "\n".join(n.get("evidence") or []),
                 }
                 for n in e.get("criteria", [])
             ],
@@ -234,6 +336,10 @@ def content_data(content: dict[str, Any]) -> dict[str, Any]:
         "bias": content.get("bias", ""),
         "intro": content.get("intro") or "",
         "correction": content.get("correction") or "",
+        "disclosure": content.get("disclosure") or "",
+        "review_by": content.get("review_by") or "",
+        "scale_min": _shown((content.get("scale") or {}).get("min")),
+        "scale_max": _shown((content.get("scale") or {}).get("max")),
         "tags": ", ".join(content.get("tags", [])),
         "criteria": criteria,
         "entries": entries,
@@ -241,6 +347,13 @@ def content_data(content: dict[str, Any]) -> dict[str, Any]:
         "faq": [dict(f) for f in content.get("faq", [])],
     }
     return align_notes(data)
+
+
+def _shown(value: Any) -> str:
+    """A stored number as the form shows it: 7, 7.5 ('' for none)."""
+    if value is None or value == "":
+        return ""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _fold(name: str) -> str:
@@ -270,7 +383,13 @@ def align_notes(data: dict[str, Any]) -> dict[str, Any]:
                 # writer to merge when the rules point it out.
                 orphans.append({**note, "key": ""})
         entry["criteria"] = [
-            {"key": key, "criterion": c["name"], "note": notes.get(key, {}).get("note", "")}
+            {
+                "key": key,
+                "criterion": c["name"],
+                "note": notes.get(key, {}).get("note", ""),
+                "score": notes.get(key, {}).get("score", ""),
+                "evidence": notes.get(key, {}).get("evidence", ""),
+            }
             for key, c in declared.items()
         ] + orphans
     return data
@@ -343,19 +462,30 @@ def to_content(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int
             criterion = names.get(note.get("key"), note.get("criterion", "")).strip()
             if criterion:
                 kept.append(row)
-                notes.append({"criterion": criterion, "note": note["note"]})
+                item: dict[str, Any] = {"criterion": criterion, "note": note["note"]}
+                if (score := number(note.get("score"))) is not None:
+                    item["score"] = score
+                if evidence := [a for a in lines(note.get("evidence")) if _is_address(a)]:
+                    item["evidence"] = evidence[: LIMITS["evidence"]]
+                notes.append(item)
         rows[f"entries[{i}].criteria"] = kept
-        entries.append(
-            {
-                "rank": i + 1,
-                "name": entry["name"],
-                "url": entry["url"].strip() or None,
-                "verdict": entry["verdict"],
-                "criteria": notes,
-                "pick_else": entry["pick_else"],
-                "best_for": entry["best_for"].strip() or None,
-            }
-        )
+        row_content: dict[str, Any] = {
+            "rank": i + 1,
+            "name": entry["name"],
+            "url": entry["url"].strip() or None,
+            "verdict": entry["verdict"],
+            "criteria": notes,
+            "pick_else": entry["pick_else"],
+            "best_for": entry["best_for"].strip() or None,
+        }
+        if entry.get("link") in ("sponsored", "affiliate"):
+            row_content["link"] = entry["link"]
+        if (entry.get("override") or "").strip():
+            row_content["override"] = entry["override"]
+        for key in ("pros", "cons"):
+            if items := [t for t in lines(entry.get(key)) if len(t) <= SHORT]:
+                row_content[key] = items[: LIMITS["pros_cons"]]
+        entries.append(row_content)
     rows["takeaways"] = [i for i, t in enumerate(data["takeaways"]) if t.strip()]
     rows["faq"] = [
         i for i, f in enumerate(data["faq"]) if f["question"].strip() or f["answer"].strip()
@@ -369,7 +499,9 @@ def to_content(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int
         "intro": data["intro"] or None,
         "correction": data["correction"] or None,
         "criteria": [
-            {"name": c["name"], "description": c["description"]} for c in data["criteria"]
+            {"name": c["name"], "description": c["description"]}
+            | ({"weight": w} if (w := number(c.get("weight"), 0)) is not None else {})
+            for c in data["criteria"]
         ],
         "entries": entries,
         "takeaways": [data["takeaways"][i] for i in rows["takeaways"]],
@@ -379,13 +511,29 @@ def to_content(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int
         ],
         "tags": _split_tags(data["tags"]),
     }
+    if disclosure := data.get("disclosure"):
+        content["disclosure"] = disclosure
+    if review_by := to_day(data.get("review_by")):
+        content["review_by"] = review_by
+    low, high = number(data.get("scale_min")), number(data.get("scale_max"))
+    if high is not None and (low or 0) < high:
+        content["scale"] = {"min": low or 0, "max": high}
     return content, rows
+
+
+def _is_address(text: str) -> bool:
+    try:
+        return check_url(text) is not None
+    except ValueError:
+        return False
 
 
 # What the findings call each field: "Title: at most 200 characters; this has 250."
 _LABELS = {
     "title": "Title", "slug": "Slug", "summary": "Summary", "bias": "Bias disclosure",
     "intro": "Introduction", "correction": "Correction note", "tags": "Tags",
+    "disclosure": "Disclosure", "review_by": "Review again by", "scale": "Score scale",
+    "scale_min": "Score scale", "scale_max": "Score scale",
     "criteria": "Criteria", "entries": "Entries", "takeaways": "Key takeaways",
     "faq": "Questions",
 }  # fmt: skip
@@ -393,6 +541,8 @@ _ROW_FIELDS = {
     "name": "name", "description": "description", "url": "web address",
     "best_for": "best for", "verdict": "verdict", "pick_else": "when to pick something else",
     "question": "question", "answer": "answer", "criteria": "criterion notes",
+    "weight": "weight", "link": "kind of link", "override": "why it ranks above a higher score",
+    "pros": "pros", "cons": "cons",
 }  # fmt: skip
 _FIELD_ID = re.compile(r"(criteria|entries|takeaways|faq)-(\d+)(?:-(\w+?))?(?:-(\d+)-\w+)?")
 
@@ -435,6 +585,8 @@ _PATH_PART = re.compile(r"\.?([a-z_]+)|\[(\d+)\]")
 
 def field_id(path: str, rows: dict[str, list[int]]) -> str:
     """The form element id for an interchange path such as ``entries[1].pick_else``."""
+    if path == "scale":
+        return "scale_max"
     parts: list[str] = []
     walked = ""
     for name, index in _PATH_PART.findall(path):

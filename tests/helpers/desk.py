@@ -27,6 +27,7 @@ class _FormReader(HTMLParser):
         self.disabled: list[bool] = []  # one per open <fieldset> in it
         self.fields: dict[str, str] = {}
         self.textarea: str | None = None
+        self.select: str | None = None
         self.text = ""
 
     def _owned(self, a: dict[str, str | None]) -> bool:
@@ -44,12 +45,20 @@ class _FormReader(HTMLParser):
         if tag == "fieldset" and self.inside:
             self.disabled.append("disabled" in a)
             return
-        if tag not in ("input", "textarea") or not a.get("name") or not self._owned(a):
+        if tag == "option" and self.select is not None:
+            # A select sends its selected option, else its first.
+            if self.select not in self.fields or "selected" in a:
+                self.fields[self.select] = a.get("value") or ""
+            return
+        if tag not in ("input", "textarea", "select") or not a.get("name") or not self._owned(a):
             return
         if "disabled" in a or (self.inside and any(self.disabled)):
             return  # a disabled fieldset disables the fields in it
         if tag == "textarea":
             self.textarea, self.text = a["name"], ""
+            return
+        if tag == "select":
+            self.select = a["name"]
             return
         kind = (a.get("type") or "text").lower()
         if kind in ("submit", "button", "image", "reset", "file"):
@@ -63,6 +72,8 @@ class _FormReader(HTMLParser):
             self.text += data
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.select = None
         if tag == "textarea" and self.textarea is not None:
             # Browsers drop the newline right after <textarea> and send line breaks as CRLF.
             text = re.sub(r"\A(\r\n|\r|\n)", "", self.text)

@@ -167,7 +167,7 @@ PUT /api/v1/posts/<id>                       review        login  409    409    
 PUT /api/v1/posts/<id>                       *             login  200+   200+   403    403    403
 GET /api/v1/posts/<id>/export                *             login  200    200    403    200    200
 # A live post may go back to review as it is (a re-review; issue 18, point 8).
-POST /api/v1/posts/<id>/submit               draft,changes,published login  200+   200+   403    403    403
+POST /api/v1/posts/<id>/submit               draft,changes,live login 200+ 200+ 403 403 403
 POST /api/v1/posts/<id>/submit               *             login  409    409    403    403    403
 POST /api/v1/posts/<id>/withdraw             review        login  200+   200+   403    403    403
 POST /api/v1/posts/<id>/withdraw             *             login  409    409    403    403    403
@@ -184,7 +184,7 @@ class Row:
     cells: dict[str, str]
 
 
-SHORT = {"review": "in_review", "changes": "changes_requested"}  # to keep TABLE narrow
+SHORT = {"review": "in_review", "changes": "changes_requested", "live": "published"}  # narrow
 
 
 def _parse(table: str) -> dict[str, list[Row]]:

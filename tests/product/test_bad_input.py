@@ -16,6 +16,7 @@ from wtforms import FieldList
 
 from editorial.models import Post, Role, User, db
 from editorial.operations import tokens
+from editorial.web.post_form import MAX_FIELDS
 from tests.conftest import PASSWORD
 from tests.helpers.desk import error_next_to
 from tests.helpers.sweep import url_for_rule, world
@@ -210,7 +211,7 @@ ROWS_19000 = {f"entries-{i}-name": "e" for i in range(19_000)}
 TOO_MANY = {
     "entries": (ROWS_19000, "at most 50 entries"),
     "notes": ({f"entries-0-criteria-{i}-note": "n" for i in range(19_000)}, "40 criterion notes"),
-    "fields": ({f"field{i}": "x" for i in range(19_000)}, "at most 6,490 fields"),
+    "fields": ({f"field{i}": "x" for i in range(19_000)}, f"at most {MAX_FIELDS:,} fields"),
     "sloppy names": ({f"faq_{i}-question": "q" for i in range(19_000)}, "at most 30 questions"),
     "other digits": ({"entries-\u00b2-name": "e", "entries-0-name": "e"}, "at most 50 entries"),
 }

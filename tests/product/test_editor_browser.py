@@ -156,7 +156,7 @@ def test_findings_name_their_field_and_a_taken_slug_is_found_while_typing(
     )
     page.get_by_label("Title").fill("T" * 250)
     expect(findings).to_contain_text("Title: at most 200 characters; this has 250.")
-    page.locator("#entries-2").get_by_label("Web address").evaluate(
+    page.locator("#entries-2").get_by_label("Web address", exact=True).evaluate(
         "(field) => { field.value = 'ftp://example.org'; "
         "field.dispatchEvent(new Event('input', {bubbles: true})); }"
     )

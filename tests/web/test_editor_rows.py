@@ -117,13 +117,23 @@ def test_criteria_rows_carry_their_notes_in_every_entry(browser, post):
         "Ecosystem",
         "Documentation",
     ]
+    before = fresh(post).revisions[0].content["entries"]
     for i in entries:
+        # Evidence travels with its note (the sample's first entry links some).
+        evidence = {n["criterion"]: n["evidence"] for n in before[i]["criteria"] if "evidence" in n}
+
+        def note(name: str, text: str, old: str = "", shown: dict = evidence) -> dict:
+            return {"criterion": name, "note": text} | (
+                {"evidence": shown[old]} if old in shown else {}
+            )
+
         assert content["entries"][i]["criteria"] == [
-            {"criterion": "Speed under load", "note": notes[i][0]},
-            {"criterion": "Learning curve", "note": notes[i][2]},
-            {"criterion": "Ecosystem", "note": notes[i][1]},
-            {"criterion": "Documentation", "note": "The best docs of the four." if i == 0 else ""},
+            note("Speed under load", notes[i][0], "Performance"),
+            note("Learning curve", notes[i][2], "Learning curve"),
+            note("Ecosystem", notes[i][1], "Ecosystem"),
+            note("Documentation", "The best docs of the four." if i == 0 else ""),
         ]
+        assert i != 0 or evidence  # the check covers a note with evidence
 
 
 def test_removing_a_criterion_removes_its_notes_only(browser, post):
