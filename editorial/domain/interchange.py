@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from editorial.domain.errors import InvalidInput
 
@@ -89,10 +90,27 @@ def check_url(value: str | None) -> str | None:
 
 def _text(max_length: int) -> Any:
     # The constraint sits inside the cleaning step so that pydantic reports it as a string
-    # length ("at most 200 characters"), not as a generic size.
+    # length ("at most 200 characters"), not as a generic size. The text as sent is held to
+    # the same limit first, as the JSON Schema says: cleaning (control characters, CRLF,
+    # surrounding space) must not make an over-long value acceptable.
     return Annotated[
-        Annotated[str, StringConstraints(max_length=max_length)], BeforeValidator(_clean)
+        Annotated[str, StringConstraints(max_length=max_length)],
+        BeforeValidator(_clean),
+        BeforeValidator(_sent_at_most(max_length)),
     ]
+
+
+def _sent_at_most(max_length: int) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > max_length:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
+        return value
+
+    return check
 
 
 ShortText = _text(LIMITS["short_text"])

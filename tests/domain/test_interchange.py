@@ -109,3 +109,17 @@ def test_schema_describes_the_format():
     entry = schema["$defs"]["Entry"]
     assert {"rank", "name"} <= set(entry["required"])
     assert entry["additionalProperties"] is False
+
+
+def test_a_value_too_long_as_sent_is_refused_even_if_cleaning_would_shorten_it():
+    # The JSON Schema's maxLength holds for the text as sent: control characters and
+    # surrounding space that cleaning drops do not buy room.
+    data = sample()
+    data["criteria"][0]["name"] = "\x06" + "x" * LIMITS["short_text"]
+    with pytest.raises(InterchangeError) as caught:
+        parse_post(data)
+    assert caught.value.problems == [
+        ("criteria[0].name", f"String should have at most {LIMITS['short_text']} characters")
+    ]
+    data["criteria"][0]["name"] = "\x06" + "x" * (LIMITS["short_text"] - 1)
+    assert parse_post(data).criteria[0].name == "x" * (LIMITS["short_text"] - 1)
