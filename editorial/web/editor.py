@@ -44,6 +44,7 @@ from editorial.operations.working_copy import (
 )
 from editorial.site.pages import render_post_page
 from editorial.web.actions import attempt
+from editorial.web.form_paths import field_id, labelled
 from editorial.web.forms import db_id
 from editorial.web.permissions import post_or_404, role_required
 from editorial.web.post_form import (
@@ -52,8 +53,6 @@ from editorial.web.post_form import (
     blank_data,
     build_form,
     content_data,
-    field_id,
-    labelled,
     post_data,
     to_content,
 )

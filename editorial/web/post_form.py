@@ -9,10 +9,8 @@ them into interchange content for the rules and for saving.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 import secrets
-from datetime import date
 from typing import Any
 
 from slugify import slugify
@@ -27,13 +25,25 @@ from wtforms import (
 )
 from wtforms.validators import ValidationError
 
-from editorial.domain.interchange import LIMITS, MAX_NUMBER, check_url
+from editorial.domain.interchange import LIMITS
 from editorial.web.error_pages import ExplainedError
+from editorial.web.form_values import (
+    addresses,
+    at_most,
+    day,
+    is_address,
+    lines,
+    markdown_field,
+    number,
+    number_field,
+    short_lines,
+    to_day,
+    web_address,
+)
 from editorial.web.forms import TextForm
 
 __all__ = ["PostForm", "apply_op", "blank_data", "build_form", "content_data", "to_content"]
 
-MARKDOWN = LIMITS["markdown"]
 SHORT = LIMITS["short_text"]
 TAKEAWAY = LIMITS["markdown"] // 10
 # How many rows each list may hold, and the op names that act on them.
@@ -63,110 +73,29 @@ _OP = re.compile(
 )
 
 
-def _at_most(limit: int) -> Any:
-    def check(form: Any, field: Any) -> None:
-        length = len(field.data or "")
-        if length > limit:
-            raise ValidationError(f"At most {limit:,} characters; this has {length:,}.")
-
-    return check
-
-
-def _web_address(form: Any, field: Any) -> None:
-    try:
-        check_url((field.data or "").strip())
-    except ValueError as exc:
-        raise ValidationError(f"This {exc}.") from None
-
-
-def number(text: str | None, low: float | None = None) -> float | None:
-    """A weight, a score or a scale's end as typed ("7", "7.5", "7,5"), or None when it is
-    blank or not such a number (at least ``low``)."""
-    text = (text or "").strip().replace(",", ".")
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    if not math.isfinite(value) or abs(value) > MAX_NUMBER or (low is not None and value < low):
-        return None
-    return int(value) if value.is_integer() else value
-
-
-def _number_field(low: float | None = None) -> Any:
-    def check(form: Any, field: Any) -> None:
-        if (field.data or "").strip() and number(field.data, low) is None:
-            floor = " of 0 or more" if low == 0 else ""
-            raise ValidationError(f"A number{floor}, such as 7 or 7.5.")
-
-    return check
-
-
-def lines(text: str | None) -> list[str]:
-    """A list typed one item a line (pros, cons, evidence addresses), blank lines dropped."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def _short_lines(limit: int) -> Any:
-    def check(form: Any, field: Any) -> None:
-        items = lines(field.data)
-        if len(items) > limit:
-            raise ValidationError(f"At most {limit} lines; this has {len(items)}.")
-        if long := next((item for item in items if len(item) > SHORT), None):
-            raise ValidationError(f"“{long[:40]}…” is over {SHORT} characters.")
-
-    return check
-
-
-def _addresses(form: Any, field: Any) -> None:
-    items = lines(field.data)
-    if len(items) > LIMITS["evidence"]:
-        raise ValidationError(f"At most {LIMITS['evidence']} addresses; this has {len(items)}.")
-    for item in items:
-        try:
-            check_url(item)
-        except ValueError as exc:
-            raise ValidationError(f"“{item[:60]}” {exc}.") from None
-
-
-def _day(form: Any, field: Any) -> None:
-    if (field.data or "").strip() and to_day(field.data) is None:
-        raise ValidationError("A day, written 2027-06-30.")
-
-
-def to_day(text: str | None) -> str | None:
-    try:
-        return date.fromisoformat((text or "").strip()).isoformat()
-    except ValueError:
-        return None
-
-
-def _markdown(label: str) -> TextAreaField:
-    return TextAreaField(label, [_at_most(MARKDOWN)])
-
-
 class CriterionForm(Form):
     key = HiddenField()
-    name = StringField("Name", [_at_most(SHORT)])
-    description = _markdown("What it means and how you judged it")
-    weight = StringField("Weight (optional)", [_at_most(20), _number_field(0)])
+    name = StringField("Name", [at_most(SHORT)])
+    description = markdown_field("What it means and how you judged it")
+    weight = StringField("Weight (optional)", [at_most(20), number_field(0)])
 
 
 class NoteForm(Form):
     # ``key`` ties the note to a declared criterion, so a rename carries the note along.
     key = HiddenField()
     criterion = HiddenField()
-    note = _markdown("Note")
-    score = StringField("Score", [_at_most(20), _number_field()])
-    evidence = TextAreaField("Evidence: one web address a line", [_addresses])
+    note = markdown_field("Note")
+    score = StringField("Score", [at_most(20), number_field()])
+    evidence = TextAreaField("Evidence: one web address a line", [addresses])
 
 
 class EntryForm(Form):
-    name = StringField("Name", [_at_most(SHORT)])
-    url = StringField("Web address", [_at_most(LIMITS["url"]), _web_address])
-    best_for = StringField("Best for", [_at_most(SHORT)])
-    verdict = _markdown("Verdict: why it earns this rank")
+    name = StringField("Name", [at_most(SHORT)])
+    url = StringField("Web address", [at_most(LIMITS["url"]), web_address])
+    best_for = StringField("Best for", [at_most(SHORT)])
+    verdict = markdown_field("Verdict: why it earns this rank")
     criteria = FieldList(FormField(NoteForm))
-    pick_else = _markdown("When to pick something else instead")
+    pick_else = markdown_field("When to pick something else instead")
     link = SelectField(
         "Its web address is",
         choices=[
@@ -176,33 +105,33 @@ class EntryForm(Form):
         ],
         validate_choice=False,
     )
-    override = _markdown("Why it ranks above an entry with a higher score")
-    pros = TextAreaField("Pros, one a line", [_short_lines(LIMITS["pros_cons"])])
-    cons = TextAreaField("Cons, one a line", [_short_lines(LIMITS["pros_cons"])])
+    override = markdown_field("Why it ranks above an entry with a higher score")
+    pros = TextAreaField("Pros, one a line", [short_lines(LIMITS["pros_cons"])])
+    cons = TextAreaField("Cons, one a line", [short_lines(LIMITS["pros_cons"])])
 
 
 class FaqForm(Form):
-    question = StringField("Question", [_at_most(SHORT)])
-    answer = _markdown("Answer")
+    question = StringField("Question", [at_most(SHORT)])
+    answer = markdown_field("Answer")
 
 
 class PostForm(TextForm):
     base_revision = HiddenField()
     working_version = HiddenField()
-    title = StringField("Title", [_at_most(LIMITS["title"])])
-    slug = StringField("Slug (web address)", [_at_most(LIMITS["slug"])])
-    summary = TextAreaField("Summary", [_at_most(LIMITS["summary"])])
-    bias = _markdown("Your bias: what you use, sell, are paid by or were given")
-    intro = _markdown("Introduction")
-    correction = _markdown("Correction note: what changed and why")
-    disclosure = _markdown("Disclosure of sponsored and affiliate links")
-    review_by = StringField("Review again by (optional)", [_day])
-    scale_min = StringField("Scores from", [_at_most(20), _number_field()])
-    scale_max = StringField("to", [_at_most(20), _number_field()])
+    title = StringField("Title", [at_most(LIMITS["title"])])
+    slug = StringField("Slug (web address)", [at_most(LIMITS["slug"])])
+    summary = TextAreaField("Summary", [at_most(LIMITS["summary"])])
+    bias = markdown_field("Your bias: what you use, sell, are paid by or were given")
+    intro = markdown_field("Introduction")
+    correction = markdown_field("Correction note: what changed and why")
+    disclosure = markdown_field("Disclosure of sponsored and affiliate links")
+    review_by = StringField("Review again by (optional)", [day])
+    scale_min = StringField("Scores from", [at_most(20), number_field()])
+    scale_max = StringField("to", [at_most(20), number_field()])
     criteria = FieldList(FormField(CriterionForm), max_entries=ROWS["criteria"])
     entries = FieldList(FormField(EntryForm), max_entries=ROWS["entries"])
     takeaways = FieldList(
-        TextAreaField("Takeaway", [_at_most(TAKEAWAY)]), max_entries=ROWS["takeaways"]
+        TextAreaField("Takeaway", [at_most(TAKEAWAY)]), max_entries=ROWS["takeaways"]
     )
     faq = FieldList(FormField(FaqForm), max_entries=ROWS["faq"])
     tags = StringField("Tags, separated by commas")
@@ -465,7 +394,7 @@ def to_content(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int
                 item: dict[str, Any] = {"criterion": criterion, "note": note["note"]}
                 if (score := number(note.get("score"))) is not None:
                     item["score"] = score
-                if evidence := [a for a in lines(note.get("evidence")) if _is_address(a)]:
+                if evidence := [a for a in lines(note.get("evidence")) if is_address(a)]:
                     item["evidence"] = evidence[: LIMITS["evidence"]]
                 notes.append(item)
         rows[f"entries[{i}].criteria"] = kept
@@ -519,84 +448,3 @@ def to_content(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[int
     if high is not None and (low or 0) < high:
         content["scale"] = {"min": low or 0, "max": high}
     return content, rows
-
-
-def _is_address(text: str) -> bool:
-    try:
-        return check_url(text) is not None
-    except ValueError:
-        return False
-
-
-# What the findings call each field: "Title: at most 200 characters; this has 250."
-_LABELS = {
-    "title": "Title", "slug": "Slug", "summary": "Summary", "bias": "Bias disclosure",
-    "intro": "Introduction", "correction": "Correction note", "tags": "Tags",
-    "disclosure": "Disclosure", "review_by": "Review again by", "scale": "Score scale",
-    "scale_min": "Score scale", "scale_max": "Score scale",
-    "criteria": "Criteria", "entries": "Entries", "takeaways": "Key takeaways",
-    "faq": "Questions",
-}  # fmt: skip
-_ROW_FIELDS = {
-    "name": "name", "description": "description", "url": "web address",
-    "best_for": "best for", "verdict": "verdict", "pick_else": "when to pick something else",
-    "question": "question", "answer": "answer", "criteria": "criterion notes",
-    "weight": "weight", "link": "kind of link", "override": "why it ranks above a higher score",
-    "pros": "pros", "cons": "cons",
-}  # fmt: skip
-_FIELD_ID = re.compile(r"(criteria|entries|takeaways|faq)-(\d+)(?:-(\w+?))?(?:-(\d+)-\w+)?")
-
-
-def field_label(field: str, data: dict[str, Any]) -> str:
-    """The name a writer knows a form field by, from its id and the form's rows:
-    ``entries-1-url`` is 'Entry #2 "FastAPI", web address'."""
-    match = _FIELD_ID.fullmatch(field)
-    if not match:
-        return _LABELS.get(field, "The post")
-    kind, row, part, note = match.group(1), int(match.group(2)), match.group(3), match.group(4)
-    rows = data.get(kind) or []
-    item = rows[row] if row < len(rows) else None
-    if kind == "takeaways":
-        return f"Takeaway {row + 1}"
-    if kind == "faq":
-        where = f"Question {row + 1}"
-    elif kind == "criteria":
-        name = (item or {}).get("name", "").strip()
-        where = f'Criterion {row + 1} "{name[:40]}"' if name else f"Criterion {row + 1}"
-    else:
-        name = (item or {}).get("name", "").strip()
-        where = f'Entry #{row + 1} "{name[:40]}"' if name else f"Entry #{row + 1}"
-    if note is not None and item is not None:
-        notes = item.get("criteria") or []
-        about = notes[int(note)].get("criterion", "") if int(note) < len(notes) else ""
-        return f'{where}, note on "{about[:40]}"' if about.strip() else f"{where}, a note"
-    return f"{where}, {_ROW_FIELDS.get(part or '', part or '')}".rstrip(", ")
-
-
-def labelled(field: str, message: str, data: dict[str, Any]) -> str:
-    """``message`` about ``field`` as the findings list shows it, led by the field's name."""
-    if not field:
-        return message
-    return f"{field_label(field, data)}: {message[:1].lower()}{message[1:]}"
-
-
-_PATH_PART = re.compile(r"\.?([a-z_]+)|\[(\d+)\]")
-
-
-def field_id(path: str, rows: dict[str, list[int]]) -> str:
-    """The form element id for an interchange path such as ``entries[1].pick_else``."""
-    if path == "scale":
-        return "scale_max"
-    parts: list[str] = []
-    walked = ""
-    for name, index in _PATH_PART.findall(path):
-        if name:
-            walked += f".{name}" if walked else name
-            parts.append(name)
-        else:
-            kept = rows.get(walked)
-            row = int(index)
-            row = kept[row] if kept is not None and row < len(kept) else row
-            walked += f"[{index}]"
-            parts.append(str(row))
-    return "-".join(parts)
