@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
-from typing import Any
 
-from editorial.domain import disclosure, weighting
+from editorial.domain import rules_scoring
+from editorial.domain.findings import (
+    BIAS_PLACEHOLDERS,
+    PLACEHOLDERS,
+    Finding,
+    Severity,
+    has_errors,
+)
+from editorial.domain.findings import bare as _bare
+from editorial.domain.findings import error as _error
+from editorial.domain.findings import key as _key
+from editorial.domain.findings import label as _label
+from editorial.domain.findings import quote as _quote
 from editorial.domain.interchange import Entry, RankingPost
 
 __all__ = [
@@ -44,15 +53,6 @@ MIN_VERDICT_WORDS = 12
 MIN_PICK_ELSE_WORDS = 4
 MIN_PICK_ELSE_LETTERS = 20
 
-# Compared after _bare(): lowercase letters and digits only, so "**N/A**", "n.a." and
-# "None." all reduce to an entry here, and "-", "—", "…" and "?" reduce to "".
-PLACEHOLDERS = frozenset(
-    "tbd tba tbc tk na none nil null todo fixme xxx wip later placeholder nothing "
-    "notapplicable loremipsum".split()
-) | {""}
-# A disclosure has to disclose something: "No bias." says as little as "None.".
-BIAS_PLACEHOLDERS = PLACEHOLDERS | {"nobias", "nobiases", "noconflicts", "nothingtodisclose"}
-
 PICK_ELSE = '"when to pick something else" note'
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
@@ -68,54 +68,6 @@ _NAME_WORD = re.compile(r"[^\W\d_](?:[\w'’+#-]|\.(?=\w))*")
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the rules found in a post; ``field`` is an interchange path."""
-
-    code: str
-    severity: Severity
-    message: str
-    field: str
-    entry_rank: int | None = None
-    entry_name: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The finding as a JSON-able dict, as the API and the forms show it."""
-        entry = None
-        if self.entry_rank is not None:
-            entry = {"rank": self.entry_rank, "name": self.entry_name}
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "message": self.message,
-            "field": self.field,
-            "entry": entry,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
-        """The finding back from ``as_dict()``'s form (as stored with a revision)."""
-        entry = data.get("entry") or {}
-        return cls(
-            code=data["code"],
-            severity=Severity(data["severity"]),
-            message=data["message"],
-            field=data["field"],
-            entry_rank=entry.get("rank"),
-            entry_name=entry.get("name"),
-        )
-
-
-def has_errors(findings: Iterable[Finding]) -> bool:
-    """Whether any finding is an error (which blocks publishing)."""
-    return any(f.severity is Severity.ERROR for f in findings)
-
-
 def check_post(post: RankingPost) -> list[Finding]:
     """All findings for a post: errors, then warnings, each in document order."""
     declared = _declared(post)
@@ -124,9 +76,9 @@ def check_post(post: RankingPost) -> list[Finding]:
         *_check_criteria(post),
         *_check_entry_list(post),
         *_check_faq(post),
-        *_check_scores(post),
-        *_check_disclosure(post),
-        *_check_evidence(post),
+        *rules_scoring.check_scores(post),
+        *rules_scoring.check_disclosure(post),
+        *rules_scoring.check_evidence(post),
     ]
     for index, entry in enumerate(post.entries):
         findings += _check_entry(post, index, entry, declared)
@@ -226,143 +178,6 @@ def _check_faq(post: RankingPost) -> list[Finding]:
             message = f"FAQ item {i + 1} has an answer but no question."
             out.append(_error("faq-incomplete", message, f"faq[{i}].question"))
     return out
-
-
-# --- evidence ---------------------------------------------------------------------------
-
-
-def _check_evidence(post: RankingPost) -> list[Finding]:
-    """The entry ranked first rests on something a reader can check."""
-    out: list[Finding] = []
-    for i, entry in enumerate(post.entries):
-        # An entry judged on nothing has an error saying so already.
-        if entry.rank != 1 or not entry.criteria or any(n.evidence for n in entry.criteria):
-            continue
-        message = (
-            f"{_label(entry)} ranks first with no evidence behind any criterion; link a test, "
-            "a measurement or a source on at least one of its notes."
-        )
-        name = entry.name.strip() or None
-        field = f"entries[{i}].criteria"
-        out.append(Finding("evidence-missing", Severity.WARNING, message, field, 1, name))
-    return out
-
-
-# --- material connections -------------------------------------------------------------
-
-
-def _check_disclosure(post: RankingPost) -> list[Finding]:
-    """Sponsored and affiliate links need a disclosure; a marked link needs an address."""
-    out: list[Finding] = []
-    for i, entry in enumerate(post.entries):
-        if entry.link and not entry.url:
-            message = f"{_label(entry)} is marked as a {entry.link} link but has no web address."
-            out.append(
-                Finding(
-                    "link-without-url",
-                    Severity.ERROR,
-                    message,
-                    f"entries[{i}].url",
-                    entry.rank,
-                    entry.name.strip() or None,
-                )
-            )
-    paid = disclosure.paid_links(post.model_dump(exclude_none=True))
-    if paid and _bare(post.disclosure or "") in BIAS_PLACEHOLDERS:
-        shown = ", ".join(_quote(url, 60) for _, url in paid[:3])
-        more = f" and {len(paid) - 3} more" if len(paid) > 3 else ""
-        message = (
-            f"This post has sponsored or affiliate links ({shown}{more}); disclose the material "
-            "connection in the disclosure field, which the page shows above the first entry."
-        )
-        out.append(_error("disclosure-missing", message, "disclosure"))
-    return out
-
-
-# --- weights and scores -----------------------------------------------------------------
-
-
-def _check_scores(post: RankingPost) -> list[Finding]:
-    """A scored post's scores are complete and on its scale, and its ranks follow the weighted
-    totals (or say why not); a post without weights or scores has nothing to check here."""
-    if not weighting.is_scored(post):
-        return []
-    out: list[Finding] = []
-
-    def add(code: str, severity: Severity, message: str, field: str, entry: Entry | None) -> None:
-        rank, name = (entry.rank, entry.name.strip() or None) if entry else (None, None)
-        out.append(Finding(code, severity, message, field, rank, name))
-
-    scored = any(n.score is not None for e in post.entries for n in e.criteria)
-    if scored and post.scale is None:
-        message = "Entries have scores but the post declares no scale; declare one (e.g. 0 to 10)."
-        add("scale-missing", Severity.ERROR, message, "scale", None)
-    for i, entry in enumerate(post.entries):
-        for j, note in enumerate(entry.criteria):
-            scale = post.scale
-            if note.score is None or scale is None or scale.min <= note.score <= scale.max:
-                continue
-            message = (
-                f'{_label(entry)} scores {_number(note.score)} on "{note.criterion}", outside '
-                f"the post's scale ({_number(scale.min)} to {_number(scale.max)})."
-            )
-            field = f"entries[{i}].criteria[{j}].score"
-            add("score-out-of-scale", Severity.ERROR, message, field, entry)
-
-    criteria = weighting.weighted(post)
-    if not criteria:
-        message = (
-            "Entries have scores but no criterion has a weight; weight the criteria so that "
-            "the order can be checked against them."
-        )
-        add("weights-missing", Severity.WARNING, message, "criteria", None)
-        return out
-    if sum(weight for _, weight in criteria) <= 0:
-        message = "Every criterion's weight is 0; give at least one a weight above 0."
-        add("weights-all-zero", Severity.ERROR, message, "criteria", None)
-        return out
-    for i, entry in enumerate(post.entries):
-        given = weighting.scores(entry)
-        for name, _ in criteria:
-            if _key(name) in given:
-                continue
-            index = next(
-                (j for j, n in enumerate(entry.criteria) if _key(n.criterion) == _key(name)), None
-            )
-            field = f"entries[{i}].criteria" + (f"[{index}].score" if index is not None else "")
-            message = f'{_label(entry)} has no score on "{name}", a weighted criterion.'
-            add("score-missing", Severity.ERROR, message, field, entry)
-    totals = weighting.totals(post)
-    if totals is None or any(f.severity is Severity.ERROR for f in out):
-        return out
-    ranked = sorted(
-        zip(post.entries, totals, range(len(totals)), strict=True), key=lambda r: r[0].rank
-    )
-    for place, (entry, total, i) in enumerate(ranked):
-        below = ranked[place + 1 :]
-        higher = max(below, key=lambda r: r[1], default=None)
-        if higher and higher[1] > total + weighting.TIE and not (entry.override or "").strip():
-            message = (
-                f"{_label(entry)} is ranked above {_label(higher[0], lower=True)}, whose weighted "
-                f"total is higher ({_number(higher[1])} against {_number(total)}); reorder them "
-                "or add an override note saying why."
-            )
-            add("rank-against-scores", Severity.ERROR, message, f"entries[{i}].override", entry)
-        if below and abs(below[0][1] - total) <= weighting.TIE:
-            message = (
-                f"{_label(entry)} and {_label(below[0][0], lower=True)} have the same weighted "
-                f"total ({_number(total)}); say in a verdict how the tie is broken."
-            )
-            add("scores-tied", Severity.WARNING, message, f"entries[{below[0][2]}]", below[0][0])
-    for win in weighting.never_first(post):
-        entry = post.entries[win.index]
-        add("never-first", Severity.WARNING, win.describe(), f"entries[{win.index}]", entry)
-    return out
-
-
-def _number(value: float) -> str:
-    """A score or total as a reader writes it: 7, 7.5, 7.25."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 # --- entry rules ------------------------------------------------------------------------
@@ -516,38 +331,9 @@ def _declared(post: RankingPost) -> dict[str, str]:
     return declared
 
 
-def _key(name: str) -> str:
-    """A name as compared: case-folded, whitespace trimmed and collapsed."""
-    return " ".join(name.split()).casefold()
-
-
-# What str.isalnum() refuses: \W is everything but isalnum() characters and "_".
-_NOT_ALNUM = re.compile(r"[\W_]+")
-
-
-def _bare(text: str) -> str:
-    """Only the letters and digits, lowercased: how placeholders are recognised."""
-    return _NOT_ALNUM.sub("", text.casefold())
-
-
 def _words(text: str) -> list[str]:
     return _WORD.findall(_MD_LINK.sub(r"\1", text))
 
 
 def _is_i(word: str) -> bool:
     return word == "I" or word.startswith(("I'", "I’"))
-
-
-def _label(entry: Entry, *, lower: bool = False) -> str:
-    head = "entry" if lower else "Entry"
-    name = entry.name.strip()
-    return f'{head} #{entry.rank} "{name}"' if name else f"{head} #{entry.rank}"
-
-
-def _quote(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return f'"{text if len(text) <= limit else text[: limit - 1] + "…"}"'
-
-
-def _error(code: str, message: str, field: str) -> Finding:
-    return Finding(code, Severity.ERROR, message, field)
