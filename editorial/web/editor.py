@@ -18,7 +18,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from editorial.database import reads_only
-from editorial.domain import rules
+from editorial.domain import rules, weighting
 from editorial.domain.diff import diff_posts
 from editorial.domain.errors import Conflict, InvalidInput, Refusal
 from editorial.domain.interchange import (
@@ -28,6 +28,7 @@ from editorial.domain.interchange import (
     FaqItem,
     InterchangeError,
     RankingPost,
+    ScoreScale,
     parse_post,
 )
 from editorial.domain.markdown import render_content
@@ -68,7 +69,7 @@ _SECTIONS = {"criteria", "entries", "takeaways", "faq"}
 class Checked:
     """The outcome of reading an editor form: content if it is well-formed, and findings."""
 
-    def __init__(self, form: PostForm, validate: bool = True):
+    def __init__(self, form: PostForm, validate: bool = True, findings: bool = True):
         self.form = form
         self.data = post_data(form)
         self.content, self.rows = to_content(self.data)
@@ -83,7 +84,7 @@ class Checked:
             except InterchangeError as exc:
                 self.problems += [(self.field(path), message) for path, message in exc.problems]
                 self.post = None
-        self.findings = rules.check_post(self.post or _lenient(self.content))
+        self.findings = rules.check_post(self.post or _lenient(self.content)) if findings else []
 
     def field(self, path: str) -> str:
         return field_id(path, self.rows) if path else ""
@@ -181,6 +182,7 @@ def _lenient(content: dict[str, Any]) -> RankingPost:
             "criteria": [CriterionDecl.model_construct(**c) for c in content["criteria"]],
             "entries": entries,
             "faq": [FaqItem.model_construct(**f) for f in content["faq"]],
+            "scale": ScoreScale.model_construct(**content["scale"]) if "scale" in content else None,
         }
     )
 
@@ -379,6 +381,22 @@ def check() -> Any:
     checked = Checked(PostForm())
     checked.check_slug(request.form.get("post_id", type=db_id))
     return render_template("editor/_findings.html", checked=checked, findings=checked.findings)
+
+
+@bp.post("/weightings")
+@reads_only
+@writer_only
+def weightings() -> Any:
+    """Who ranks first under which weighting, for the editor's unsaved weights and scores
+    (htmx, into the score grid): its own request, so that the findings never wait for the
+    linear programmes."""
+    checked = Checked(PostForm(), findings=False)
+    post = checked.post
+    return render_template(
+        "editor/_weightings.html",
+        wins=weighting.who_wins(post) if post is not None else [],
+        unreadable=post is None,
+    )
 
 
 @bp.post("/preview")

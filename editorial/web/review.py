@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from editorial.domain import checklist, disclosure
+from editorial.domain import checklist, disclosure, weighting
 from editorial.domain.errors import Refusal
-from editorial.domain.interchange import InterchangeError
+from editorial.domain.interchange import InterchangeError, parse_post
 from editorial.domain.markdown import render_markdown
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, utcnow
@@ -127,10 +127,16 @@ def _reading(content: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any
 
 
 def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
-    """A scored post's weights, scores and totals as the public page shows them; None for a
-    post without them, or one whose content no longer parses (its findings say why)."""
+    """A scored post's weights, scores and totals as the public page shows them, and under
+    which weighting each entry would rank first; None for a post without them, or one whose
+    content no longer parses (its findings say why)."""
     try:
-        return pages.scoring(content)
+        shown = pages.scoring(content)
+        if shown is not None:
+            # Every entry, where the public page names its top few: the reviewer checks
+            # that the order the author chose is one the scores can give.
+            shown["every_win"] = weighting.who_wins(parse_post(content))
+        return shown
     except InterchangeError:
         return None
 

@@ -230,6 +230,7 @@ def _body(world: World, rule: Any, actor: str) -> dict[str, Any]:
         "editor.rows": fields | {"op": "add-faq"},
         "editor.check": fields,
         "editor.preview": fields,
+        "editor.weightings": fields,
         "history.restore": {"base_revision": str(ids["revision"])},
         "preview_links.create": {"revision": str(ids["revision"]), "days": "7"},
         "publishing.retry": {"job": str(ids["job"])},

@@ -81,6 +81,7 @@ POST /posts/import                           -             login  422    422    
 POST /posts/check                            -             login  200    200    200    403    403
 POST /posts/preview                          -             login  200    200    200    403    403
 POST /posts/rows                             -             login  200    200    200    403    403
+POST /posts/weightings                       -             login  200    200    200    403    403
 GET /posts/<id>/edit                         *             login  200    200    403    403    403
 POST /posts/<id>/edit                        review        login  409    409    403    403    403
 POST /posts/<id>/edit                        *             login  302+   302+   403    403    403

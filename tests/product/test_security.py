@@ -75,6 +75,7 @@ EXPECTED_ROUTES = {
     "GET,POST /posts/new editor.new",
     "POST /posts/preview editor.preview",
     "POST /posts/rows editor.rows",
+    "POST /posts/weightings editor.weightings",
     "POST /posts/<int:post_id>/withdraw editor.withdraw",
     "GET /posts/<int:post_id>/diff history.diff",
     "GET /posts/<int:post_id>/history history.index",
