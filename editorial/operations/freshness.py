@@ -6,7 +6,7 @@ it as due and tells their author and the reviewers; they stay live until someone
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,12 +26,14 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def reviewed(post: Post, at: datetime) -> None:
-    """A reviewer approved what is now live, at ``at``: when it is next due follows from it."""
+    """A reviewer approved what is now live, at ``at``: when it is next due follows from it
+    (the writer's ``review_by`` day, unless that has passed by then)."""
     post.last_reviewed_at = at
     chosen = post.published_revision.content.get("review_by") if post.published_revision else None
-    if chosen:
-        day = datetime.fromisoformat(chosen).date()
-        post.review_due_at = datetime.combine(day, time(0, 0), tzinfo=UTC)
+    day = datetime.combine(date.fromisoformat(chosen), time(0, 0), tzinfo=UTC) if chosen else None
+    # A day already past would leave the post due again the moment it was reviewed.
+    if day is not None and day > at:
+        post.review_due_at = day
     else:
         post.review_due_at = add_months(at, current_app.config["REVIEW_AFTER_MONTHS"])
     post.due_notified_at = None

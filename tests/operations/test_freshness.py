@@ -147,8 +147,9 @@ def test_re_approving_the_live_revision_as_it_is_records_a_review_and_nothing_el
 
 
 def test_a_changed_revision_approved_later_also_counts_as_a_review(app, publish, reviewer) -> None:
-    post = publish(1, review_by="2026-01-01")
-    assert post.review_due_at == datetime(2026, 1, 1, tzinfo=UTC)
+    day = (utcnow() + timedelta(days=40)).date()
+    post = publish(1, review_by=day.isoformat())
+    assert post.review_due_at == datetime(day.year, day.month, day.day, tzinfo=UTC)
     data = {**post.current_revision.content, "summary": "A new summary for this year."}
     data.pop("review_by")
     posts.save_revision(post, parse_post(data), post.author)
@@ -158,3 +159,14 @@ def test_a_changed_revision_approved_later_also_counts_as_a_review(app, publish,
     assert post.last_reviewed_at == job.created_at
     assert post.review_due_at == freshness.add_months(job.created_at, 12)
     assert post.live_updated_at is not None
+
+
+def test_a_review_by_day_already_past_is_not_the_next_due_date(app, publish, reviewer) -> None:
+    # Re-approved as it is after its review-by day: due again in REVIEW_AFTER_MONTHS, not at
+    # once (which would list it and tell everyone again within the hour, after every review).
+    post = publish(1, review_by="2099-06-01")
+    freshness.reviewed(post, datetime(2099, 5, 1, tzinfo=UTC))
+    assert post.review_due_at == datetime(2099, 6, 1, tzinfo=UTC)
+    at = datetime(2099, 6, 20, 9, 0, tzinfo=UTC)
+    freshness.reviewed(post, at)
+    assert post.review_due_at == freshness.add_months(at, 12)
