@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from editorial.domain.workflow import PostState
-from editorial.models import Post, db, utcnow
+from editorial.domain.workflow import Action, IllegalTransition, PostState
+from editorial.models import Post, User, db, utcnow
 from editorial.operations.audit import record
 from editorial.operations.notifications import notify, notify_reviewers
+from editorial.operations.posts import submit_for_review
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -39,18 +41,42 @@ def reviewed(post: Post, at: datetime) -> None:
     post.due_notified_at = None
 
 
+def is_due(now: Any) -> sa.ColumnElement[bool]:
+    """Whether a post is live and its review due at ``now`` (a datetime, or a bind parameter
+    for a statement that is kept and run again)."""
+    return sa.and_(
+        Post.published_revision_id.is_not(None),
+        Post.state != PostState.RETRACTED,
+        Post.review_due_at <= now,
+    )
+
+
+# The longest overdue first.
+DUE_ORDER = (Post.review_due_at, Post.id)
+
+
 def due_posts_query(now: datetime | None = None) -> sa.Select[tuple[Post]]:
     """Live posts whose review is due, the longest overdue first."""
-    now = now or utcnow()
-    return (
-        sa.select(Post)
-        .where(
-            Post.published_revision_id.is_not(None),
-            Post.state != PostState.RETRACTED,
-            Post.review_due_at <= now,
+    return sa.select(Post).where(is_due(now or utcnow())).order_by(*DUE_ORDER)
+
+
+def due_count(now: datetime | None = None) -> int:
+    """How many live posts are due for re-review."""
+    query = sa.select(sa.func.count()).select_from(Post).where(is_due(now or utcnow()))
+    return db.session.scalar(query) or 0
+
+
+def submit_as_it_is(post: Post, actor: User) -> None:
+    """Send a live post back to review as it is (no new revision; it stays live meanwhile):
+    only when what is live is also its latest revision."""
+    if post.state != PostState.PUBLISHED:
+        raise IllegalTransition(
+            Action.SUBMIT,
+            post.state,
+            "Only a live post with no unpublished changes goes back to review as it is; "
+            "submit its changes from the editor.",
         )
-        .order_by(Post.review_due_at, Post.id)
-    )
+    submit_for_review(post, actor)
 
 
 def flag_due(now: datetime | None = None) -> list[Post]:
@@ -71,7 +97,7 @@ def flag_due(now: datetime | None = None) -> list[Post]:
             "review as it is or with changes.",
             post,
         )
-        notify_reviewers(post, f"Due for re-review: “{title}” (review by {due}).")
+        notify_reviewers(post, f"Due for re-review: “{title}” (review by {due}).", kind="due")
         record("post.due", post=post, details={"review_by": due})
     db.session.flush()
     return list(posts)

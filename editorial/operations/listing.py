@@ -29,7 +29,9 @@ from editorial.models import (
     RevisionFindings,
     WorkingCopy,
     db,
+    utcnow,
 )
+from editorial.operations import freshness
 from editorial.operations.posts import FindingCounts, counts_for
 
 
@@ -183,6 +185,8 @@ class PostRow:
     published_revision: Numbered | None
     autosaved_at: datetime | None
     job: JobRow | None
+    review_due_at: datetime | None  # a live post's review-by date
+    due: bool  # that date has passed: due for re-review
 
 
 def _desk_columns(picked: sa.Subquery) -> sa.Select[Any]:
@@ -200,6 +204,7 @@ def _desk_columns(picked: sa.Subquery) -> sa.Select[Any]:
             Post.updated_at,
             Post.published_revision_id,
             Post.public_slug,
+            Post.review_due_at,
             current.id.label("revision_id"),
             current.number.label("revision"),
             title_of(current).label("title"),
@@ -230,8 +235,10 @@ def _desk_columns(picked: sa.Subquery) -> sa.Select[Any]:
     )
 
 
-def _post_row(row: Any) -> PostRow:
+def _post_row(row: Any, now: datetime) -> PostRow:
     errors, warnings = counts_of(row)
+    live = row.published_revision_id is not None and row.state != PostState.RETRACTED
+    review_due_at = row.review_due_at if live else None
     job = None
     if row.job_id is not None:
         job = JobRow(
@@ -244,7 +251,8 @@ def _post_row(row: Any) -> PostRow:
         warnings=warnings, published_revision_id=row.published_revision_id,
         public_slug=row.public_slug,
         published_revision=Numbered(row.live_number) if row.live_number is not None else None,
-        autosaved_at=row.autosaved_at, job=job,
+        autosaved_at=row.autosaved_at, job=job, review_due_at=review_due_at,
+        due=review_due_at is not None and review_due_at <= now,
     )  # fmt: skip
 
 
@@ -256,10 +264,12 @@ DESK_SORTS = {
 
 
 @functools.cache
-def _desk_query(by_state: bool, one_post: bool, sort: str, dialect: str) -> PageQuery:
+def _desk_query(by_state: bool, one_post: bool, sort: str, dialect: str, due: bool) -> PageQuery:
     keys = sa.select(Post.id).where(Post.author_id == sa.bindparam("author_id"))
     if by_state:
         keys = keys.where(Post.state == sa.bindparam("state", type_=Post.state.type))
+    if due:
+        keys = keys.where(freshness.is_due(sa.bindparam("now", type_=Post.review_due_at.type)))
     if one_post:
         keys = keys.where(Post.id == sa.bindparam("post_id"))
     if sort == "oldest":
@@ -276,13 +286,17 @@ def authors_posts(
     state: PostState | None = None,
     post_id: int | None = None,
     sort: str = "recent",
+    due: bool = False,
+    now: datetime | None = None,
 ) -> ListPage:
     """A writer's posts, last edited first (or, with ``sort="oldest"``, untouched longest
     first), a page of ``PostRow`` (one statement): each with its state, findings, autosaved
-    edits and latest publishing job, read together so that they always agree. ``state`` and
-    ``post_id`` narrow the list (``post_id``: one row)."""
+    edits, latest publishing job and review-by date, read together so that they always agree.
+    ``state``, ``due`` (live posts due for re-review) and ``post_id`` narrow the list
+    (``post_id``: one row)."""
     sort = sort if sort in DESK_SORTS else "recent"
-    query = _desk_query(state is not None, post_id is not None, sort, dialect())
-    params = {"author_id": author_id, "state": state, "post_id": post_id}
+    now = now or utcnow()
+    query = _desk_query(state is not None, post_id is not None, sort, dialect(), due)
+    params = {"author_id": author_id, "state": state, "post_id": post_id, "now": now}
     found = read_page(query, params, page, per_page)
-    return ListPage([_post_row(row) for row in found.items], page, per_page, found.total)
+    return ListPage([_post_row(row, now) for row in found.items], page, per_page, found.total)

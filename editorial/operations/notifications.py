@@ -31,15 +31,16 @@ def notify(user: User, kind: str, message: str, post: Post | None = None) -> Not
     return note
 
 
-def notify_reviewers(post: Post, message: str) -> None:
-    """Tell every active reviewer but the post's author (who cannot review it)."""
+def notify_reviewers(post: Post, message: str, kind: str = "queue") -> None:
+    """Tell every active reviewer but the post's author (who cannot review it); ``kind`` says
+    where the notification leads ("queue": the post's review page; "due": the due list)."""
     reviewers = db.session.scalars(
         sa.select(User)
         .join(UserRole)
         .where(UserRole.role == Role.REVIEWER, User.active, User.id != post.author_id)
     ).all()
     for reviewer in reviewers:
-        notify(reviewer, "queue", message, post)
+        notify(reviewer, kind, message, post)
 
 
 def mark_all_read(user: User) -> None:

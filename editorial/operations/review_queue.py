@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from editorial.domain.workflow import PostState
 from editorial.models import AuditEvent, Post, ReviewClaim, Revision, User, db, utcnow
-from editorial.operations import listing
+from editorial.operations import freshness, listing
 
 _TAGS = "editorial.queue_tags"  # app.extensions: the tags of each revision in review, by id
 
@@ -93,6 +93,7 @@ class QueueRow:
     reviewer_id: int | None  # who holds a claim that has not lapsed, and until when
     reviewer_name: str | None
     claimed_until: datetime | None
+    due_since: datetime | None  # a live post due for re-review: its review-by date
 
 
 def _queue_columns(dialect: str) -> Any:
@@ -131,6 +132,7 @@ def _queue_columns(dialect: str) -> Any:
                 ReviewClaim.reviewer_id,
                 ReviewClaim.expires_at.label("claimed_until"),
                 reviewer.display_name.label("reviewer_name"),
+                Post.review_due_at,
             )  # fmt: skip
             .join(Post, Post.id == picked.c.id)
             .join(author, author.id == Post.author_id)
@@ -168,12 +170,14 @@ def queue_page(
     """A page of the queue as ``QueueRow``, in one statement: the posts in review by the
     author ``author_id`` and with the tag ``tag`` (an exact tag, in any case) when given, in
     the order ``sort`` (see queue_query)."""
+    now = now or utcnow()
     query = _queue_query(bool(author_id), bool(tag), sort, listing.dialect())
-    params = {"author_id": author_id, "tag": tag.lower(), "now": now or utcnow()}
+    params = {"author_id": author_id, "tag": tag.lower(), "now": now}
     found = listing.read_page(query, params, page, per_page)
     rows = []
     for row in found.items:
         errors, warnings = listing.counts_of(row)
+        due = row.live_number is not None and row.review_due_at and row.review_due_at <= now
         rows.append(
             QueueRow(
                 id=row.id,
@@ -190,8 +194,65 @@ def queue_page(
                 reviewer_id=row.reviewer_id,
                 reviewer_name=row.reviewer_name,
                 claimed_until=row.claimed_until,
+                due_since=row.review_due_at if due else None,
             )  # fmt: skip
         )
+    return listing.ListPage(rows, page, per_page, found.total)
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """What the queue's "Due for re-review" list shows of one live post."""
+
+    id: int
+    title: str  # the live revision's
+    author_name: str
+    review_due_at: datetime
+    state: PostState  # in review: submitted; published: waiting for its author; …
+    as_it_is: bool  # its latest revision is the live one (nothing changed since)
+
+
+def _due_columns(picked: sa.Subquery) -> sa.Select[Any]:
+    author, live = aliased(User, name="author"), aliased(Revision, name="live")
+    return (
+        sa.select(
+            picked.c.total,
+            Post.id,
+            Post.state,
+            Post.review_due_at,
+            (Post.current_revision_id == Post.published_revision_id).label("as_it_is"),
+            author.display_name.label("author_name"),
+            listing.title_of(live).label("title"),
+        )
+        .join(Post, Post.id == picked.c.id)
+        .join(author, author.id == Post.author_id)
+        .join(live, live.id == Post.published_revision_id)
+    )
+
+
+@functools.cache
+def _due_query(dialect: str) -> listing.PageQuery:
+    now = sa.bindparam("now", type_=Post.review_due_at.type)
+    keys = sa.select(Post.id).where(freshness.is_due(now))
+    return listing.page_query(keys, freshness.DUE_ORDER, _due_columns)
+
+
+def due_page(page: int, per_page: int, now: datetime | None = None) -> listing.ListPage:
+    """A page of the live posts due for re-review as ``DueRow``, the longest overdue first, in
+    one statement (whether each is back in review or still waiting for its author)."""
+    params = {"now": now or utcnow()}
+    found = listing.read_page(_due_query(listing.dialect()), params, page, per_page)
+    rows = [
+        DueRow(
+            id=row.id,
+            title=row.title,
+            author_name=row.author_name,
+            review_due_at=row.review_due_at,
+            state=row.state,
+            as_it_is=bool(row.as_it_is),
+        )
+        for row in found.items
+    ]
     return listing.ListPage(rows, page, per_page, found.total)
 
 

@@ -11,28 +11,30 @@ from editorial.domain.errors import InvalidInput, Refusal
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
 from editorial.models import Role
-from editorial.operations import listing
-from editorial.operations.posts import create_post
+from editorial.operations import freshness, listing
+from editorial.operations.posts import can_edit, create_post
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.paging import page_arg
-from editorial.web.permissions import role_required
+from editorial.web.permissions import post_or_404, role_required
 
 bp = Blueprint("desk", __name__)
 
 PAGE_SIZE = 40
+DUE = "due"  # the state filter's choice for the live posts due for re-review
 
 
 @bp.get("/")
 @role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 def index() -> str:
     """The signed-in user's posts, last edited first (or untouched longest first), a page at
-    a time, filtered by state; the filter, the order and the page live in the URL.
+    a time, filtered by state (or ``state=due``: the live ones due for re-review); the filter,
+    the order and the page live in the URL.
 
     ``?row=<post id>`` from htmx answers with that one row: a row whose post is being
     published asks for itself again, so its state and its status on the site change together."""
     state = request.args.get("state", "")
-    if state not in {s.value for s in PostState}:
+    if state not in {s.value for s in PostState} | {DUE}:
         state = ""  # an unknown filter shows everything rather than an error page
     sort = request.args.get("sort", "")
     if sort not in listing.DESK_SORTS:
@@ -45,8 +47,9 @@ def index() -> str:
         current_user.id,
         page_arg(),
         PAGE_SIZE,
-        PostState(state) if state else None,
+        PostState(state) if state and state != DUE else None,
         sort=sort or next(iter(listing.DESK_SORTS)),
+        due=state == DUE,
     )
     return render_template(
         "desk/index.html",
@@ -80,3 +83,16 @@ def import_post() -> Any:
         post = create_post(parse_post(data), current_user)
     flash(f"Imported “{post.title}” as a draft (revision 1).", "success")
     return redirect(url_for("editor.edit", post_id=post.id))
+
+
+@bp.post("/posts/<int:post_id>/rereview")
+@role_required(Role.WRITER)
+def rereview(post_id: int) -> Any:
+    """Its author sends a live post with no unpublished changes back to review as it is (no
+    new revision); it stays live, and approving it again records the review."""
+    post = post_or_404(post_id, can_edit)
+    back = url_for("desk.index")
+    with attempt(back, "Not submitted: {}"):
+        freshness.submit_as_it_is(post, current_user)
+    flash(f"“{post.title}” is in the review queue as it is; it stays live meanwhile.", "success")
+    return redirect(back)

@@ -14,7 +14,7 @@ from editorial.domain.interchange import InterchangeError, parse_post
 from editorial.domain.markdown import render_markdown
 from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, utcnow
-from editorial.operations import comments, outbox, review, review_queue
+from editorial.operations import comments, freshness, outbox, review, review_queue
 from editorial.operations import posts as ops
 from editorial.site import pages
 from editorial.web.actions import attempt
@@ -34,7 +34,13 @@ QUEUE_PAGE_SIZE = 40
 def queue() -> str:
     """Posts in review, waiting longest first (or another of review_queue.SORTS), a page at a
     time, with what a reviewer needs to pick one; filtered and sorted in SQL, the page read
-    in one statement. The filters, the order and the page live in the URL."""
+    in one statement. The filters, the order and the page live in the URL.
+
+    ``?due=1``: the live posts due for re-review instead, the longest overdue first, whether
+    back in review or still waiting for their author."""
+    if request.args.get("due") == "1":
+        due = review_queue.due_page(page_arg(), QUEUE_PAGE_SIZE)
+        return render_template("review/queue.html", due=due, due_total=due.total)
     author = request.args.get("author", type=db_id)
     tag = request.args.get("tag", "").strip()
     sort = request.args.get("sort", "")
@@ -51,6 +57,7 @@ def queue() -> str:
         authors=authors,
         tags=tags,
         sorts=review_queue.SORTS,
+        due_total=freshness.due_count(),
         # What the list shows, as the pager's links and "show everything" keep it.
         shown={"author": author or None, "tag": tag or None, "sort": sort or None},
     )

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from editorial.domain.interchange import parse_post
-from editorial.domain.workflow import PostState
+from editorial.domain.workflow import IllegalTransition, PostState
 from editorial.models import AuditEvent, Notification, Publication, db, utcnow
 from editorial.operations import freshness, outbox, posts
 from editorial.site.pages import stamp
@@ -54,7 +54,7 @@ def test_a_due_post_is_listed_and_its_people_told_once(app, publish, reviewer) -
         sa.select(Notification.user_id, Notification.kind).where(Notification.post_id == post.id)
     ).all()
     assert (post.author_id, "due") in told
-    assert (reviewer.id, "queue") in told
+    assert (reviewer.id, "due") in told  # their link leads to the queue's due list
     assert "is due for re-review" in db.session.scalar(
         sa.select(Notification.message).where(
             Notification.post_id == post.id, Notification.kind == "due"
@@ -170,3 +170,20 @@ def test_a_review_by_day_already_past_is_not_the_next_due_date(app, publish, rev
     at = datetime(2099, 6, 20, 9, 0, tzinfo=UTC)
     freshness.reviewed(post, at)
     assert post.review_due_at == freshness.add_months(at, 12)
+
+
+def test_only_a_live_post_with_nothing_unpublished_goes_back_as_it_is(app, publish) -> None:
+    post = publish(1)
+    data = {**post.current_revision.content, "summary": "Changed, not yet published."}
+    posts.save_revision(post, parse_post(data), post.author)
+    db.session.commit()
+    assert post.state == PostState.DRAFT
+    with pytest.raises(IllegalTransition, match="no unpublished changes"):
+        freshness.submit_as_it_is(post, post.author)
+    db.session.rollback()
+
+    other = publish(2)
+    freshness.submit_as_it_is(other, other.author)
+    db.session.commit()
+    assert other.state == PostState.IN_REVIEW
+    assert other.current_revision_id == other.published_revision_id  # no new revision

@@ -92,6 +92,9 @@ POST /posts/<id>/withdraw                    review        login  302+   302+   
 POST /posts/<id>/withdraw                    *             login  302    302    403    403    403
 POST /posts/<id>/revisions/<number>/restore  review        login  302    302    403    403    403
 POST /posts/<id>/revisions/<number>/restore  *             login  302+   302+   403    403    403
+# A live post with no unpublished changes goes back to review as it is (issue 18, point 8).
+POST /posts/<id>/rereview                    live          login  302+   302+   403    403    403
+POST /posts/<id>/rereview                    *             login  302    302    403    403    403
 
 # A post's history and status: its author, reviewers and admins; never another writer.
 GET /posts/<id>/history                      *             login  200    200    403    200    200

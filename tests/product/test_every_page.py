@@ -11,15 +11,17 @@ page would cost the suite a minute.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from editorial.domain.interchange import parse_post
-from editorial.models import Post, Role, User, db
+from editorial.models import Post, Role, User, db, utcnow
 from editorial.operations import (
     accounts,
     comments,
+    freshness,
     invitations,
     outbox,
     posts,
@@ -57,8 +59,8 @@ def _user(email: str) -> User:
 
 def seed(live_app: Any) -> dict[str, Any]:
     """What the pages show: a draft with findings; a post in review (two revisions, claimed,
-    commented on) with a preview link; a post on the site and one taken off it; an API token
-    and an open invitation. The ids and addresses the walk needs."""
+    commented on) with a preview link; a post on the site (due for re-review) and one taken
+    off it; an API token and an open invitation. The ids and addresses the walk needs."""
     with live_app.app_context():
         writer = accounts.create_user(WRITER, "Wren Writer", PASSWORD, [Role.WRITER])
         reviewer = accounts.create_user(REVIEWER, "Rhea Reviewer", PASSWORD, [Role.REVIEWER])
@@ -84,6 +86,9 @@ def seed(live_app: Any) -> dict[str, Any]:
 
         live = posts.create_post(parse_post(content(1)), writer)
         assert publisher.run(approve(live, reviewer).id)
+        live.review_due_at = utcnow() - timedelta(days=10)  # as if last reviewed long ago
+        freshness.flag_due()
+        db.session.commit()
         gone = posts.create_post(parse_post(content(2)), writer)
         assert publisher.run(approve(gone, reviewer).id)
         job = outbox.request_retract(gone, reviewer)
@@ -175,6 +180,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     # (and a refused file), and the error pages.
     tour.sign_in(WRITER)
     tour.look("desk-home")
+    expect(page.get_by_role("button", name="Submit for re-review as it is")).to_be_visible()
     expect(page.get_by_role("link", name="Notifications")).to_be_visible()  # no menu to open
     page.set_viewport_size(PHONE)
     menu = page.locator("header summary", has_text="Menu")
@@ -207,6 +213,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     tour.visit("revision-preview", f"/posts/{in_review}/revisions/2/preview")
     tour.visit("share-a-preview", f"/posts/{in_review}/previews")
     tour.visit("history-of-a-live-post", f"/posts/{world['live']}/history")
+    tour.visit("desk-due-for-re-review", "/?state=due")
     tour.visit("notifications", "/notifications/")
     tour.visit("account", "/account/")
     page.get_by_label("Current password").fill("not the password")
@@ -226,6 +233,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     # The reviewer: the queue, and the review page with comments.
     tour.sign_in(REVIEWER)
     tour.visit("review-queue", "/review/")
+    tour.visit("review-queue-due", "/review/?due=1")
     page.goto(f"/review/{in_review}")
     expect(page.get_by_text("Say which version you measured.")).to_be_visible()
     tour.look("review-page-with-comments")

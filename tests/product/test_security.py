@@ -67,6 +67,7 @@ EXPECTED_ROUTES = {
     "POST /comments/<int:comment_id>/resolve comments.resolve",
     "GET / desk.index",
     "GET,POST /posts/import desk.import_post",
+    "POST /posts/<int:post_id>/rereview desk.rereview",
     "POST /posts/new/autosave editor.autosave_view",
     "POST /posts/<int:post_id>/autosave editor.autosave_view",
     "POST /posts/check editor.check",

@@ -46,7 +46,14 @@ def test_a_row_being_published_refreshes_its_state_and_status_together(
     assert "hx-disable" in row
     assert "hx-get" not in _row(page, other)  # nothing under way: no polling
     # Every cell but the title is labelled: on a phone each row is a card of labelled lines.
-    assert set(_cells(row)) == {"State", "Open findings", "Revision", "Last edit", "On the site"}
+    assert set(_cells(row)) == {
+        "State",
+        "Open findings",
+        "Revision",
+        "Last edit",
+        "On the site",
+        "Review by",
+    }
 
     assert publisher.run(job.id)
     answer = client.get(f"/?row={post_id}", headers={"HX-Request": "true"})
