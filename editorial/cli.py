@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from editorial.domain.errors import InvalidInput, Refusal
 from editorial.domain.interchange import InterchangeError, parse_post
 from editorial.domain.rules import Severity, check_post
 from editorial.models import ApiToken, Post, Role, User, db, utcnow
-from editorial.operations import accounts, publishing, review, tokens
+from editorial.operations import accounts, freshness, newsletter, outbox, publishing, review, tokens
 from editorial.operations import posts as ops
 from editorial.operations.audit import record
 from editorial.site import build as sitebuild
@@ -277,13 +278,17 @@ DEMO_USERS = [
 
 # (sample file, author, what happens to it)
 DEMO_POSTS = [
-    ("python-web-frameworks-2026.json", "writer@example.com", "approve"),
+    # Live, and its review-by date three weeks past: due for re-review (issue 18, point 8).
+    ("python-web-frameworks-2026.json", "writer@example.com", "due"),
     ("password-managers-2026.json", "writer2@example.com", "submit"),
     ("static-site-generators-2026.json", "writer@example.com", "request_changes"),
     ("note-taking-apps-2026.json", "writer@example.com", "draft"),
     # Scores, weights, pros and cons: the order checked against its own criteria.
     ("backend-frameworks-2026.json", "writer2@example.com", "approve"),
 ]
+
+
+DEMO_DAYS_OVERDUE = 21
 
 
 @click.command("demo")
@@ -316,7 +321,7 @@ def demo() -> None:
             ops.submit_for_review(post, post.author)
         # The demo reviewer decides through the same verbs as the desk: the whole checklist
         # ticked to approve, a comment to send back.
-        if fate == "approve":
+        if fate in ("approve", "due"):
             review.approve(
                 post,
                 reviewer,
@@ -332,10 +337,32 @@ def demo() -> None:
                 "Say which Hugo templating pain points you hit yourself.",
                 post.current_revision.number,
             )
+        if fate == "due":
+            _publish_now(post)
+            # As if its last review were a year and three weeks ago.
+            post.review_due_at = utcnow() - timedelta(days=DEMO_DAYS_OVERDUE)
+    # As the worker's beat does each hour: the due post is listed and its people told.
+    freshness.flag_due()
     db.session.commit()
     click.echo("Sample posts:")
+    now = utcnow()
     for post in db.session.scalars(sa.select(Post).order_by(Post.id)):
-        click.echo(f"  {post.slug:<36} {post.state.label:<18} by {post.author.email}")
+        due = post.review_due_at is not None and post.review_due_at <= now
+        click.echo(
+            f"  {post.slug:<36} {post.state.label:<18} by {post.author.email}"
+            + (" (due for re-review)" if due else "")
+        )
+
+
+def _publish_now(post: Post) -> None:
+    """Run the post's publish job here and now, as the worker's task does (tasks.publishing.run),
+    so that the demo starts with a live post before any worker runs."""
+    job = outbox.latest_job(post)
+    started = publishing.start(job.id)
+    db.session.commit()
+    sitebuild.apply_and_write(job.id, started.updated_at)
+    newsletter.plan_for_job(job.id)
+    db.session.commit()
 
 
 # ---- tokens ----------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from editorial import cli
 from editorial.domain.interchange import parse_post
 from editorial.domain.workflow import PostState
-from editorial.models import Post, Role, db
-from editorial.operations import accounts
+from editorial.models import Notification, Post, Role, db, utcnow
+from editorial.operations import accounts, freshness
 from tests.conftest import PASSWORD
 from tests.helpers.cli import (
     GOOD,
@@ -51,12 +51,40 @@ def test_demo_creates_accounts_and_posts_in_several_states(app, runner):
         assert accounts.authenticate(email, password) is not None, email
     states = dict(db.session.execute(sa.select(Post.slug, Post.state)).all())
     assert states == {
-        "python-web-frameworks-2026": PostState.APPROVED,
+        "python-web-frameworks-2026": PostState.PUBLISHED,
         "password-managers-2026": PostState.IN_REVIEW,
         "static-site-generators-2026": PostState.CHANGES_REQUESTED,
         "note-taking-apps-2026": PostState.DRAFT,
         "best-backend-frameworks-2026": PostState.APPROVED,
     }
+
+
+def test_demo_has_a_live_post_due_for_re_review_and_its_people_told(app, runner):
+    result = invoke(runner, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"python-web-frameworks-2026 +Published +by \S+ \(due for re-review\)", result.stdout
+    )
+    due = db.session.scalars(freshness.due_posts_query()).all()
+    assert [post.slug for post in due] == ["python-web-frameworks-2026"]
+    post = due[0]
+    # Live on the site, its review-by day three weeks past, and listed by the beat's check.
+    assert post.published_revision_id == post.current_revision_id
+    assert (Path(app.config["SITE_DIR"]) / "posts" / post.slug / "index.html").exists()
+    assert 20 <= (utcnow() - post.review_due_at).days <= 21
+    assert post.due_notified_at is not None
+    told = db.session.execute(
+        sa.select(Notification.user_id, Notification.kind).where(Notification.post_id == post.id)
+    ).all()
+    reviewers = {accounts.find_user(e).id for e in ("reviewer@example.com", "admin@example.com")}
+    assert {(uid, kind) for uid, kind in told if kind == "due"} == {(post.author_id, "due")} | {
+        (uid, "due") for uid in reviewers
+    }
+
+    invoke(runner, ["demo"])  # again: nobody told twice, nothing published twice
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(Notification.post_id == post.id)
+    ) == len(told)
 
 
 def test_demo_runs_twice_with_new_passwords_and_no_duplicates(app, runner):
