@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from editorial.domain.interchange import LIMITS
@@ -99,9 +100,9 @@ class EntryForm(Form):
     link = SelectField(
         "Its web address is",
         choices=[
-            ("", "an ordinary link"),
-            ("sponsored", "sponsored"),
-            ("affiliate", "an affiliate link"),
+            SelectChoice("", "an ordinary link"),
+            SelectChoice("sponsored", "sponsored"),
+            SelectChoice("affiliate", "an affiliate link"),
         ],
         validate_choice=False,
     )
