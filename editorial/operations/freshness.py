@@ -55,6 +55,16 @@ def is_due(now: Any) -> sa.ColumnElement[bool]:
 DUE_ORDER = (Post.review_due_at, Post.id)
 
 
+def due_now(post: Post) -> bool:
+    """Whether this post is live and its review due (``is_due``, for one loaded post)."""
+    return (
+        post.published_revision_id is not None
+        and post.state != PostState.RETRACTED
+        and post.review_due_at is not None
+        and post.review_due_at <= utcnow()
+    )
+
+
 def due_posts_query(now: datetime | None = None) -> sa.Select[tuple[Post]]:
     """Live posts whose review is due, the longest overdue first."""
     return sa.select(Post).where(is_due(now or utcnow())).order_by(*DUE_ORDER)

@@ -26,7 +26,7 @@ from editorial.domain.markdown import render_content
 from editorial.domain.workflow import PostState
 from editorial.extensions import db
 from editorial.models import Post, Role
-from editorial.operations import comments
+from editorial.operations import comments, freshness
 from editorial.operations import posts as ops
 from editorial.operations.working_copy import (
     autosave,
@@ -86,6 +86,7 @@ def _render(
             working=working_copy(post) if post else None,
             threads=comments.threads(post) if post else [],
             readonly=post is not None and post.state == PostState.IN_REVIEW,
+            due=post is not None and freshness.due_now(post),
             **extra,
         ),
         status,

@@ -99,6 +99,7 @@ def render_page(post: Post, status: int = 200, **extra: Any) -> Any:
             # Someone else's claim: no buttons that could only be refused, the reason instead.
             can_decide=may_review and (claim is None or claim.reviewer_id == current_user.id),
             last_reviewed=review.last_reviewed_revision(post),
+            due=freshness.due_now(post),
             **extra,
         ),
         status,

@@ -252,6 +252,29 @@ def test_the_author_sends_a_live_post_back_to_review_as_it_is(desk, people):
     assert fresh(post_id).state == PostState.IN_REVIEW
 
 
+def test_the_editor_and_the_review_page_say_a_post_is_due(desk, people):
+    post = live(people, 1, -4)
+    post_id, due = post.id, post.review_due_at.date().isoformat()
+    not_yet = live(people, 2, 30).id
+    wren = desk("writer")
+    page = get(wren, f"/posts/{post_id}/edit")
+    notice = lxml.html.fromstring(page).xpath("//section[@aria-labelledby='due-heading']")
+    assert notice, "the editor of a due post does not say it is due"
+    said = text(notice[0].text_content())
+    assert f"Its review-by date, {due}, has passed; it stays live meanwhile." in said
+    assert notice[0].xpath(f".//form[@action='/posts/{post_id}/rereview']//button")
+    assert "due-heading" not in get(wren, f"/posts/{not_yet}/edit")
+
+    # Sent as it is, the reviewer reads that approving it records the review.
+    assert wren.post(f"/posts/{post_id}/rereview").status_code == 302
+    page = text(lxml.html.fromstring(get(desk("rob"), f"/review/{post_id}")).text_content())
+    assert f"Due for re-review: the live version was to be reviewed again by {due}." in page
+    assert "This is the live revision as it is: approving it records the review" in page
+    # Once it is in review, the editor only says so (no second button).
+    page = get(wren, f"/posts/{post_id}/edit")
+    assert f"/posts/{post_id}/rereview" not in page
+
+
 def test_a_live_post_with_unpublished_changes_is_not_sent_back_as_it_is(desk, people):
     post = live(people, 1, -4)
     data = {**post.current_revision.content, "summary": "Changed, not yet published."}
