@@ -53,6 +53,44 @@ def make_content(i: int, rng: random.Random, samples: list[dict[str, Any]]) -> d
     return content
 
 
+SCORED_SAMPLE = "backend-frameworks-2026"
+
+
+def scored_sample() -> dict[str, Any]:
+    """The sample with weights, scores on a scale, pros and cons, evidence and a disclosure."""
+    folder = resources.files("editorial") / "samples"
+    return json.loads((folder / f"{SCORED_SAMPLE}.json").read_text())
+
+
+def make_scored_content(i: int, rng: random.Random, sample: dict[str, Any]) -> dict[str, Any]:
+    """Scored post number ``i``: the scored sample with its names, title and tags changed, each
+    score moved by up to a point (so no two posts pose the same linear programmes: a worker
+    solves every post's anew) and the entries ranked by their weighted totals, as the rules
+    want. One entry's address is an affiliate link, marked as such, beside the affiliate link
+    the sample's introduction already has; the disclosure names both."""
+    content = make_content(i, rng, [sample])
+    content["title"] = f"The best backend frameworks in 2026, weighted (#{i})"
+    content["slug"] = f"best-backend-frameworks-2026-{i}"
+    low, high = content["scale"]["min"], content["scale"]["max"]
+    weights = {c["name"]: c["weight"] for c in content["criteria"]}
+    for entry in content["entries"]:
+        for note in entry["criteria"]:
+            note["score"] = min(high, max(low, note["score"] + rng.choice((-1, 0, 0, 1))))
+    totals = {
+        entry["name"]: sum(weights[n["criterion"]] * n["score"] for n in entry["criteria"])
+        for entry in content["entries"]
+    }
+    content["entries"].sort(key=lambda entry: -totals[entry["name"]])
+    for rank, entry in enumerate(content["entries"], 1):
+        entry["rank"] = rank
+    paid = content["entries"][-1]
+    paid["url"] = f"{paid['url'].rstrip('/')}/?tag=honestrank-20"
+    paid["link"] = "affiliate"
+    content["disclosure"] += f" The link to {paid['name']} is an affiliate link too."
+    content["review_by"] = "2027-06-30"
+    return content
+
+
 def _rendering(sample: dict[str, Any]) -> dict[str, Any]:
     """The rendered Markdown of a sample whose verdicts end as ``make_content`` ends them, with
     stand-ins for the post number and each entry's word (the only Markdown that varies)."""
