@@ -3,8 +3,10 @@
 Users (an admin, reviewers, writers of whom one owns ``writer_posts`` posts), ``posts`` posts
 in every state (``in_review`` of them in the queue, some claimed), their revisions with stored
 findings, audit events, publications, notifications and comments, and the pages' subjects: a
-20-entry and a 50-entry draft, a 20-entry post in review with comments and sign-offs, and a
-post with a long history.
+20-entry draft, a scored 50-entry, 20-criterion draft (weights, scores, evidence, pros and
+cons, sponsored and affiliate links, overrides, the disclosure and a review-by day: every field
+of the editor), a 20-entry post in review with comments and sign-offs, and a post with a long
+history.
 
 Rows go in with COPY and explicit ids, foreign-key triggers off for the load (the rows are
 consistent by construction), then the sequences are moved past them and the tables analysed.
@@ -27,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.corpus import _samples, make_content
+from bench.corpus import _samples, make_content, scored_sample
 from editorial.domain import markdown
 from editorial.domain import passwords as security
 from editorial.domain.checklist import entry_key
@@ -52,7 +54,7 @@ class Desk:
     writer_email: str = WRITER_EMAIL
     password: str = PASSWORD
     editor_post: int = 0  # 20 entries, a draft of the busy writer
-    big_post: int = 0  # 50 entries, a draft of the busy writer
+    big_post: int = 0  # 50 entries x 20 criteria, scored, a draft of the busy writer
     review_post: int = 0  # 20 entries, in review, claimed by the reviewer, with comments
     history_post: int = 0  # the busy writer's, with many revisions
     counts: dict[str, int] = field(default_factory=dict)
@@ -88,6 +90,76 @@ def _big_content(i: int, entries: int, samples: list[dict[str, Any]]) -> dict[st
         entry["url"] = f"https://tool-{n + 1}.example.com/"
         out.append(entry)
     content["entries"] = out
+    return content
+
+
+CRITERIA = [
+    "Performance", "Ecosystem maturity", "Ownership", "Documentation", "Security process",
+    "Hosting options", "Learning curve", "Testing tools", "Async support", "ORM and migrations",
+    "Admin interface", "Authentication", "Background jobs", "Templating", "Type checking",
+    "Release cadence", "Community", "Hiring", "Licence", "Observability",
+]  # fmt: skip
+
+
+def scored_big_content(i: int, entries: int, criteria: int) -> dict[str, Any]:
+    """A scored post of that size as a writer would leave it (the findings refresh's subject):
+    the scored sample's text, a weight on every criterion, a score on every note (on the
+    sample's 0-10 scale), evidence under a third of the notes, pros and cons on every entry,
+    the entries ranked by their weighted totals but for two pairs swapped with an override
+    note saying why, one affiliate and one sponsored link, the disclosure and a review-by
+    day."""
+    rng = random.Random(i)  # noqa: S311 - repeatable test data
+    sample = scored_sample()
+    content = make_content(i, rng, [sample])
+    base = content["entries"]
+    declared = content["criteria"]
+    content["criteria"] = [
+        {
+            "name": CRITERIA[c] if c < len(CRITERIA) else f"Criterion {c + 1}",
+            "description": declared[c % len(declared)]["description"],
+            "weight": rng.randint(1, 10),
+        }
+        for c in range(criteria)
+    ]
+    weights = [c["weight"] for c in content["criteria"]]
+    out = []
+    for n in range(entries):
+        entry = copy.deepcopy(base[n % len(base)])
+        notes = entry["criteria"]
+        entry["name"] = f"{entry['name']} edition {n + 1}"
+        entry["url"] = f"https://framework-{n + 1}.example.com/"
+        entry["criteria"] = []
+        for c, criterion in enumerate(content["criteria"]):
+            note = {
+                "criterion": criterion["name"],
+                "note": notes[c % len(notes)]["note"],
+                "score": rng.randint(0, 20) / 2,
+            }
+            if rng.random() < 1 / 3:
+                note["evidence"] = [f"https://bench.example.org/{n + 1}/{c + 1}/results"]
+            entry["criteria"].append(note)
+        out.append(entry)
+
+    def total(entry: dict[str, Any]) -> float:
+        return sum(w * note["score"] for w, note in zip(weights, entry["criteria"], strict=True))
+
+    out.sort(key=total, reverse=True)
+    for upper in (3, 17):  # the writer's own call: the one below goes first, and says why
+        if upper + 1 < len(out):
+            out[upper], out[upper + 1] = out[upper + 1], out[upper]
+            out[upper]["override"] = (
+                "Our readers run it in production today; the two totals are close and its "
+                "upgrade story is the better one."
+            )
+    for rank, entry in enumerate(out, 1):
+        entry["rank"] = rank
+    out[1]["url"] += "?tag=honestrank-20"
+    out[1]["link"] = "affiliate"
+    if len(out) > 5:
+        out[5]["link"] = "sponsored"
+    content["entries"] = out
+    content["disclosure"] += " Two entries' own links are affiliate or sponsored links."
+    content["review_by"] = "2027-06-30"
     return content
 
 
@@ -183,9 +255,12 @@ def build(url: str, posts: int, in_review: int, writer_posts: int, seed: int = 2
         kind, entries = special.get(n, ("", 0))
         if n == review_at:
             kind, entries = "review", 20
-        content = (
-            _big_content(n + 1, entries, samples) if entries else make_content(n + 1, rng, samples)
-        )
+        if kind == "big":  # the findings refresh's subject
+            content = scored_big_content(n + 1, entries, len(CRITERIA))
+        elif entries:
+            content = _big_content(n + 1, entries, samples)
+        else:
+            content = make_content(n + 1, rng, samples)
         rendered, findings = _derived(content)
         created = START + timedelta(minutes=97 * n)
         revisions = 60 if kind == "history" else 1 + n % 3
