@@ -166,7 +166,7 @@ print(json.dumps({"seconds": t2 - t1, "with_startup": t2 - t0, "steps": steps,
 """
 
 PUBLISH_ONE = """
-import collections, functools, json, time, statistics
+import collections, functools, gc, json, time, statistics
 from editorial import create_app
 from editorial.site import build, feeds, pages
 steps = collections.defaultdict(float)
@@ -191,6 +191,17 @@ def timed(module, name, step):
             if inner:
                 inner[-1] += spent
     setattr(module, name, wrapper)
+
+# The garbage collector's share, whatever step it interrupts: its time and its full
+# collections (which walk every object of the process, NumPy's and SciPy's included).
+collector = collections.Counter()
+def collecting(phase, info):
+    if on[0] and phase == "start":
+        collector["at"] = time.perf_counter()
+    elif on[0] and "at" in collector:
+        collector["seconds"] += time.perf_counter() - collector.pop("at")
+        collector["full"] += info["generation"] == 2
+gc.callbacks.append(collecting)
 
 timed(build, "write_post", "the post's page")
 timed(pages, "scoring", "the page's weights, totals and who wins")
@@ -244,7 +255,8 @@ with app.app_context():
         on[0] = counting[0] = False
 runs = len(times) - 1
 print(json.dumps({{"median": statistics.median(times[1:]), "all": times,
-                  "scipy_import": scipy_import,
+                  "scipy_import": scipy_import, "gc": collector["seconds"] / runs,
+                  "full_collections": collector["full"] / runs,
                   "steps": {{k: v / runs for k, v in steps.items()}},
                   "statements": statements[True] / runs}}))
 """
@@ -319,14 +331,17 @@ def publish_one_figures(sites: dict[int, tuple[Path, str]], rounds: int) -> dict
     cons, evidence, an affiliate link and its disclosure), the sizes and kinds taking turns,
     round after round: a busy moment of the (shared) machine hits every size and kind alike,
     so the ratios compare like with like. Each run's first post warms up (its templates, and
-    for a scored post NumPy and SciPy, which load on first use) and is left out."""
+    for a scored post NumPy and SciPy, which load on first use) and is left out; the kinds
+    take turns going first, as what one process leaves behind (files to write back, rows to
+    vacuum) may slow the next."""
     runs: dict[tuple[int, str], list[dict[str, Any]]] = {
         (count, kind): [] for count in sites for kind in KINDS
     }
     for number in range(rounds):
         print(f"publishing one post, round {number + 1} of {rounds} ...", file=sys.stderr)
         for count, (work, url) in sites.items():
-            for kind, (scored, first) in KINDS.items():
+            kinds, turn = list(KINDS.items()), number % len(KINDS)  # each kind first in turn
+            for kind, (scored, first) in [*kinds[turn:], *kinds[:turn]]:
                 script = PUBLISH_ONE.format(repeat=5, round=number, scored=scored, first=first)
                 runs[count, kind].append(_run_python(script, _env(work, url)))
     figures: dict[int, Any] = {count: {} for count in sites}
@@ -338,6 +353,8 @@ def publish_one_figures(sites: dict[int, tuple[Path, str]], rounds: int) -> dict
             "all": [round(t, 4) for t in times],
             "first_in_process": statistics.median(run["all"][0] for run in done),
             "scipy_import": statistics.median(run["scipy_import"] for run in done),
+            "gc": statistics.fmean(run["gc"] for run in done),
+            "full_collections": statistics.fmean(run["full_collections"] for run in done),
             "steps": {n: statistics.fmean(r["steps"].get(n, 0.0) for r in done) for n in names},
             "statements": statistics.fmean(run["statements"] for run in done),
         }
@@ -577,6 +594,10 @@ def _report(results: dict[str, dict[int, dict[str, Any]]]) -> None:
                 total = steps.pop("total", 0.0)
                 steps["other (job, rows, commit)"] = total - sum(steps.values())
                 print("        " + _steps(steps))
+                print(
+                    f"        of all that, the garbage collector {one['gc']:.3f} s a post "
+                    f"({one['full_collections']:.2f} full collections a post)"
+                )
 
 
 def _steps(steps: dict[str, float]) -> str:
