@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wtforms import FieldList
+
 from editorial.domain import rules
 from editorial.domain.interchange import (
     CriterionDecl,
@@ -93,7 +95,7 @@ class Checked:
 def _flat_errors(form: Any, prefix: str = "") -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     for field in form:
-        if field.type == "FieldList":
+        if isinstance(field, FieldList):
             if own := [e for e in field.errors if isinstance(e, str)]:
                 out.append((field.id, own))
             for sub in field.entries:
@@ -114,7 +116,7 @@ def _find_field(form: Any, wanted: str) -> Any:
     for field in form:
         if field.id == wanted:
             return field
-        if field.type == "FieldList":
+        if isinstance(field, FieldList):
             for sub in field.entries:
                 if sub.id == wanted:
                     return sub
