@@ -19,6 +19,7 @@ from editorial.domain.interchange import (
     parse_post,
 )
 from editorial.operations import posts as ops
+from editorial.web import form_reader
 from editorial.web.form_paths import field_id, labelled
 from editorial.web.post_form import PostForm, post_data, to_content
 
@@ -30,14 +31,30 @@ class Checked:
     """The outcome of reading an editor form: content if it is well-formed, and findings."""
 
     def __init__(self, form: PostForm, validate: bool = True, findings: bool = True):
-        self.form = form
-        self.data = post_data(form)
-        self.content, self.rows = to_content(self.data)
+        self.form: PostForm | None = form
+        data = post_data(form)
+        ok = form.validate() if validate else True
+        self._settle(data, _flat_errors(form), ok, findings)
+
+    @classmethod
+    def posted(cls, findings: bool = True) -> Checked:
+        """The request's editor form, read without WTForms' field objects (form_reader): for
+        the requests that only look at it, the live findings and the who-wins grid."""
+        data, errors = form_reader.read(form_reader.posted())
+        checked = cls.__new__(cls)
+        checked.form = None
+        checked._settle(data, errors, not errors, findings)
+        return checked
+
+    def _settle(
+        self, data: dict[str, Any], errors: list[tuple[str, list[str]]], ok: bool, findings: bool
+    ) -> None:
+        self.data = data
+        self.content, self.rows = to_content(data)
         self.post: RankingPost | None = None
         self.problems: list[tuple[str, str]] = []  # (field id, message)
-        ok = form.validate() if validate else True
-        for name, errors in _flat_errors(form):
-            self.problems += [(name, message) for message in errors]
+        for name, messages in errors:
+            self.problems += [(name, message) for message in messages]
         if ok:
             try:
                 self.post = parse_post(self.content)
@@ -86,6 +103,7 @@ class Checked:
     def attach(self, problems: list[tuple[str, str]]) -> None:
         """Show operation problems (interchange paths) next to their fields."""
         for path, message in problems:
+            assert self.form is not None, "only a save attaches problems, to its form"
             target = _find_field(self.form, self.field(path))
             if target is not None:
                 target.errors = [*target.errors, message]

@@ -247,7 +247,7 @@ def rows() -> Any:
 @writer_only
 def check() -> Any:
     """The rules' findings for the editor's unsaved fields (htmx, while the writer types)."""
-    checked = Checked(PostForm())
+    checked = Checked.posted()
     checked.check_slug(request.form.get("post_id", type=db_id))
     return render_template("editor/_findings.html", checked=checked, findings=checked.findings)
 
@@ -259,7 +259,7 @@ def weightings() -> Any:
     """Who ranks first under which weighting, for the editor's unsaved weights and scores
     (htmx, into the score grid): its own request, so that the findings never wait for the
     linear programmes."""
-    checked = Checked(PostForm(), findings=False)
+    checked = Checked.posted(findings=False)
     post = checked.post
     return render_template(
         "editor/_weightings.html",

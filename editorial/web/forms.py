@@ -40,6 +40,12 @@ def db_id(value: str) -> int:
     return number if -MAX_ID <= number <= MAX_ID else -1
 
 
+def text_only() -> None:
+    """Refuse a request that sends files: no desk form takes any (a 422 that says so)."""
+    if request.files:
+        raise ExplainedError(422, "This form takes text, not files: send every field as text.")
+
+
 class TextForm(FlaskForm):
     """A desk form: it reads the request's text fields, and nothing else.
 
@@ -54,9 +60,7 @@ class TextForm(FlaskForm):
                 return formdata
             if not form.is_submitted():
                 return None
-            if request.files:
-                message = "This form takes text, not files: send every field as text."
-                raise ExplainedError(422, message)
+            text_only()
             form.check_sent(request.form)
             return request.form or None
 

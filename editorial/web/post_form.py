@@ -84,12 +84,12 @@ class RowList(FieldList):
     def _extract_indices(self, prefix: str, formdata: Any) -> Any:
         index = getattr(formdata, "_editorial_rows", None)
         if index is None:
-            index = _row_index(formdata)
+            index = row_index(formdata)
             formdata._editorial_rows = index
         return index.get(prefix, ())
 
 
-def _row_index(formdata: Any) -> dict[str, set[int]]:
+def row_index(formdata: Any) -> dict[str, set[int]]:
     """Each list's row numbers among the field names: {"entries": {0, 1}, "entries-0-criteria":
     {0, 1, 2}, ...}."""
     index: dict[str, set[int]] = {}
