@@ -9,7 +9,6 @@ them); saving, which re-renders the form with its errors, still goes through WTF
 from __future__ import annotations
 
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 from flask import request
@@ -37,7 +36,8 @@ def read(formdata: Any) -> tuple[dict[str, Any], Errors]:
     """The post's rows as ``post_data`` reads them from a PostForm on ``formdata``, and each
     field's validation errors (the CSRF token is CSRFProtect's, checked before the view)."""
     errors: Errors = []
-    data = _read(PostForm, formdata, row_index(formdata), "", "", errors)
+    first = dict(formdata.items())  # each name's first value, as a text field reads it
+    data = _read(PostForm, first, row_index(formdata), "", "", errors)
     return data, errors
 
 
@@ -52,54 +52,75 @@ def _fields(form_class: type) -> tuple[tuple[str, UnboundField], ...]:
     return tuple(sorted(found, key=lambda pair: pair[1].creation_counter))
 
 
-def _validators(unbound: UnboundField) -> tuple[Any, ...]:
+@cache
+def _checks(form_class: type, field: str) -> tuple[Any, ...]:
+    """A field's validators, then the form's inline ``validate_<field>`` if it has one."""
+    unbound = getattr(form_class, field)
     given = unbound.kwargs.get("validators")
     if given is None and len(unbound.args) > 1:
         given = unbound.args[1]
-    return tuple(given or ())
+    inline = getattr(form_class, f"validate_{field}", None)
+    return (*(given or ()), *([inline] if inline else []))
+
+
+class _Field:
+    """What a validator looks at: the text as sent (None when it was not)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: str | None):
+        self.data = data
 
 
 def _read(
-    form_class: type, formdata: Any, rows: dict[str, set[int]], name: str, id_: str, errors: Errors
+    form_class: type,
+    sent: dict[str, str],
+    rows: dict[str, set[int]],
+    name: str,
+    id_: str,
+    errors: Errors,
 ) -> dict[str, Any]:
     """One form's values: ``name`` prefixes its fields' names as sent, ``id_`` their ids (a
     list's rows are numbered again from 0, as WTForms does)."""
     out: dict[str, Any] = {}
     for field, unbound in _fields(form_class):
-        if issubclass(unbound.field_class, FieldList):
-            inner = unbound.args[0]
-            found = sorted(rows.get(name + field, ()))
-            if limit := unbound.kwargs.get("max_entries"):
-                found = found[:limit]
-            items = []
-            for position, row in enumerate(found):
-                row_name, row_id = f"{name}{field}-{row}", f"{id_}{field}-{position}"
-                if issubclass(inner.field_class, FormField):
-                    items.append(
-                        _read(inner.args[0], formdata, rows, row_name + "-", row_id + "-", errors)
-                    )
-                else:
-                    items.append(_value(inner, formdata, row_name, row_id, errors))
-            out[field] = items
-        else:
-            inline = getattr(form_class, f"validate_{field}", None)
-            out[field] = _value(unbound, formdata, name + field, id_ + field, errors, inline)
+        if not issubclass(unbound.field_class, FieldList):
+            out[field] = _value(_checks(form_class, field), sent, name + field, id_ + field, errors)
+            continue
+        inner = unbound.args[0]
+        found = sorted(rows.get(name + field, ()))
+        if limit := unbound.kwargs.get("max_entries"):
+            found = found[:limit]
+        subform = inner.args[0] if issubclass(inner.field_class, FormField) else None
+        checks = () if subform else _inner_checks(form_class, field)
+        items = []
+        for position, row in enumerate(found):
+            row_name, row_id = f"{name}{field}-{row}", f"{id_}{field}-{position}"
+            if subform is not None:
+                items.append(_read(subform, sent, rows, row_name + "-", row_id + "-", errors))
+            else:
+                items.append(_value(checks, sent, row_name, row_id, errors))
+        out[field] = items
     return out
 
 
+@cache
+def _inner_checks(form_class: type, field: str) -> tuple[Any, ...]:
+    """The validators of each row of a list of text fields (the takeaways)."""
+    inner = getattr(form_class, field).args[0]
+    given = inner.kwargs.get("validators")
+    if given is None and len(inner.args) > 1:
+        given = inner.args[1]
+    return tuple(given or ())
+
+
 def _value(
-    unbound: UnboundField,
-    formdata: Any,
-    name: str,
-    id_: str,
-    errors: Errors,
-    inline: Any = None,
+    checks: tuple[Any, ...], sent: dict[str, str], name: str, id_: str, errors: Errors
 ) -> str:
     """A text field's first value as sent ("" when it is not), after its validators."""
-    sent = formdata.getlist(name)
-    field = SimpleNamespace(data=sent[0] if sent else None)
+    field = _Field(sent.get(name))
     messages: list[str] = []
-    for check in (*_validators(unbound), *([inline] if inline else [])):
+    for check in checks:
         try:
             check(None, field)
         except StopValidation as stop:

@@ -197,6 +197,8 @@ def oversized(formdata: Any) -> str | None:
     """
     for name in itertools.islice(formdata, MAX_FIELDS + 1):
         for kind, limit in ROWS.items():
+            if not name.startswith(kind):
+                continue
             row = _row(name, kind)
             if row is None:
                 continue
