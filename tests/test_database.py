@@ -18,6 +18,7 @@ from flask import has_request_context, request
 from editorial.domain.interchange import parse_post
 from editorial.models import Comment, Post, Role, db
 from editorial.operations import accounts, posts, tokens
+from editorial.web import form_reader
 from editorial.web.post_form import PostForm
 from tests.conftest import PASSWORD, sample
 from tests.helpers.desk import form_fields
@@ -48,20 +49,28 @@ def _edit_form(client: Any, post_id: int, summary: str) -> dict[str, str]:
 
 
 class Hold:
-    """Requests whose form has a ``hold`` field stop while the post form reads it, until
+    """Requests whose form has a ``hold`` field stop while the post's form is read, until
     released: a slow parse of a large body, lasting exactly as long as the test needs."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.entered, self.released = threading.Event(), threading.Event()
-        read = PostForm.process
+        read, read_light = PostForm.process, form_reader.read
 
-        def process(form: Any, *args: Any, **kwargs: Any) -> Any:
+        def held() -> None:
             if has_request_context() and "hold" in request.form:
                 self.entered.set()
                 self.released.wait(15)
+
+        def process(form: Any, *args: Any, **kwargs: Any) -> Any:
+            held()
             return read(form, *args, **kwargs)
 
+        def read_form(*args: Any, **kwargs: Any) -> Any:  # the live findings' reader
+            held()
+            return read_light(*args, **kwargs)
+
         monkeypatch.setattr(PostForm, "process", process)
+        monkeypatch.setattr(form_reader, "read", read_form)
 
     def start(self, client: Any, path: str, data: dict[str, str]) -> tuple[threading.Thread, list]:
         answers: list[Any] = []
