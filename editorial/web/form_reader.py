@@ -17,8 +17,9 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import StopValidation, ValidationError
 
 from editorial.web.error_pages import ExplainedError
+from editorial.web.form_rows import oversized, row_index
 from editorial.web.forms import text_only
-from editorial.web.post_form import PostForm, oversized, row_index
+from editorial.web.post_form import PostForm
 
 Errors = list[tuple[str, list[str]]]  # (field id, messages), as checked_form's _flat_errors
 

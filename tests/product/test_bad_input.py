@@ -17,7 +17,7 @@ from wtforms import FieldList
 from editorial.models import Post, Role, User, db
 from editorial.operations import tokens
 from editorial.web import form_reader
-from editorial.web.post_form import MAX_FIELDS
+from editorial.web.form_rows import MAX_FIELDS
 from tests.conftest import PASSWORD
 from tests.helpers.desk import error_next_to
 from tests.helpers.sweep import url_for_rule, world
