@@ -51,9 +51,7 @@ def weightings(browser, fields: dict[str, str]) -> str:
     return text(response.text)
 
 
-def test_the_grid_holds_a_weight_per_criterion_and_a_score_per_entry_and_criterion(
-    browser, scored
-):
+def test_the_grid_holds_a_weight_per_criterion_and_a_score_per_entry_and_criterion(browser, scored):
     page = browser.get(edit_url(scored)).text
     shown = grid(page)
     assert re.search(r'<details class="scores-card" open>', shown), "a scored post opens the grid"
