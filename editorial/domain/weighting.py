@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from editorial.domain.interchange import Entry, RankingPost
 
@@ -190,14 +191,19 @@ def never_first(post: RankingPost) -> list[Win]:
 Matrix = tuple[tuple[float, ...], ...]
 Shares = tuple[float, ...]
 SAMPLES = 512  # weightings tried at random (seeded, so every run finds the same) before solving
+ROUNDS = 100  # rounds of the weighting game (_play) before what is left goes to the programmes
+# A bound on an entry's best lead this far under the margin (a share of the largest score
+# difference) proves that no weighting gives it the margin: HiGHS accepts a programme's
+# constraints within 1e-7, so a closer bound is left to the programme itself.
+SURE = 1e-6
 
 
 @lru_cache(maxsize=256)
 def _possible(matrix: Matrix, author: Shares, margin: float) -> tuple[bool, ...]:
     """Whether each entry ranks first under some weighting. An entry first under the author's
     weights, under one criterion alone or under one of SAMPLES weightings drawn at random can;
-    one that another entry matches or beats on every criterion cannot; the rest are settled
-    by a linear programme each. Kept per process (typing changes no score)."""
+    the rest play the weighting game (_play), which settles almost all of them; what it leaves
+    is settled by a linear programme each. Kept per process (typing changes no score)."""
     # Loaded on first use: NumPy and SciPy cost every process that imports this at start-up.
     import numpy as np
 
@@ -211,11 +217,73 @@ def _possible(matrix: Matrix, author: Shares, margin: float) -> tuple[bool, ...]
     best = totals.max(axis=0)
     # Entry i wins a weighting when its total is the best and beats the runner-up by margin.
     wins = (totals == best) & (best - runner_up >= margin)
-    possible = [bool(wins[i].any()) for i in range(len(scores))]
-    for i, known in enumerate(possible):
-        if not known:
-            possible[i] = _feasible(matrix, i, margin)
-    return tuple(possible)
+    possible: list[bool | None] = [True if wins[i].any() else None for i in range(len(scores))]
+    open_ = [i for i, known in enumerate(possible) if known is None]
+    if open_:
+        possible = [*possible]
+        for i, settled in zip(open_, _play(scores, open_, margin), strict=True):
+            possible[i] = _feasible(matrix, i, margin) if settled is None else settled
+    return tuple(bool(p) for p in possible)
+
+
+def _play(scores: Any, open_: list[int], margin: float) -> list[bool | None]:
+    """For each entry of ``open_``: True when a weighting is found under which it beats every
+    other by ``margin``, False when none can exist, None when ROUNDS leave it unsettled.
+
+    Entry i's best lead is a game (multiplicative weights): the weighting leans, round after
+    round, towards the criteria on which i beats the entry that beats it most under the
+    current weighting. A weighting under which i leads every other by the margin is a win,
+    checked as the sampled ones are. How often each other entry was the one ahead (over all
+    rounds, and since the last round that was a power of 2) gives a mixture of the others;
+    i's lead over a mixture, on its best criterion, bounds its lead under any weighting (a
+    convex combination of the criteria), so a bound under the margin proves it never first
+    (the programme's infeasibility, shown by its dual). An entry another matches or beats on
+    every criterion is never first, as _feasible says before solving."""
+    import numpy as np
+
+    rows = np.asarray(open_)
+    # lead[k, j, c]: how far open entry k is ahead of entry j on criterion c.
+    lead = scores[rows][:, None, :] - scores[None, :, :]
+    span = float(np.abs(lead).max()) or 1.0
+    sure = margin - SURE * max(span, 1.0)
+    others = np.ones(lead.shape[:2], dtype=bool)
+    others[np.arange(len(rows)), rows] = False
+    step = 0.5 / span
+    weights = np.full((len(rows), scores.shape[1]), 1.0 / scores.shape[1])
+    ahead_counts = np.zeros(lead.shape[:2])
+    recent = np.zeros(lead.shape[:2])  # since the last round that was a power of 2
+    since = 0
+    beaten = ((lead <= 0).all(axis=2) & others).any(axis=1)
+    out: list[bool | None] = [False if b else None for b in beaten]
+    active = np.flatnonzero(~beaten)
+    for round_ in range(1, ROUNDS + 1):
+        if not len(active):
+            break
+        sub = lead[active]
+        leads = np.einsum("kjc,kc->kj", sub, weights[active])
+        leads[~others[active]] = np.inf
+        worst = leads.argmin(axis=1)
+        ahead_counts[active, worst] += 1
+        if round_ & (round_ - 1) == 0:
+            recent[:] = 0
+            since = round_
+        recent[active, worst] += 1
+        won = leads[np.arange(len(active)), worst] >= margin
+        bound = np.full(len(active), np.inf)
+        if round_ % 10 == 0 or round_ == ROUNDS:
+            mixture = ahead_counts[active] / round_
+            bound = np.einsum("kj,kjc->kc", mixture, sub).max(axis=1)
+            mixture = recent[active] / (round_ - since + 1)
+            bound = np.minimum(bound, np.einsum("kj,kjc->kc", mixture, sub).max(axis=1))
+        for k, win, below in zip(active, won, bound < sure, strict=True):
+            if win or below:
+                out[k] = bool(win)
+        keep = ~won & (bound >= sure)
+        chosen = sub[np.arange(len(active)), worst][keep]
+        active = active[keep]
+        moved = weights[active] * np.exp(step * chosen)
+        weights[active] = moved / moved.sum(axis=1, keepdims=True)
+    return out
 
 
 def _feasible(matrix: Matrix, index: int, margin: float) -> bool:
