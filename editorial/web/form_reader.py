@@ -8,7 +8,7 @@ them); saving, which re-renders the form with its errors, still goes through WTF
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import request
@@ -17,7 +17,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import StopValidation, ValidationError
 
 from editorial.web.error_pages import ExplainedError
-from editorial.web.form_rows import oversized, row_index
+from editorial.web.form_rows import oversized, rows_of
 from editorial.web.forms import text_only
 from editorial.web.post_form import PostForm
 
@@ -26,7 +26,7 @@ Errors = list[tuple[str, list[str]]]  # (field id, messages), as checked_form's 
 
 def posted() -> Any:
     """The request's form, refused as the editor's PostForm refuses it: files (422), or more
-    rows or fields than a post holds (413)."""
+    rows or fields than a post holds (413); its row index kept on it for ``read``."""
     text_only()
     if problem := oversized(request.form):
         raise ExplainedError(413, problem)
@@ -38,8 +38,27 @@ def read(formdata: Any) -> tuple[dict[str, Any], Errors]:
     field's validation errors (the CSRF token is CSRFProtect's, checked before the view)."""
     errors: Errors = []
     first = dict(formdata.items())  # each name's first value, as a text field reads it
-    data = _read(PostForm, first, row_index(formdata), "", "", errors)
+    data = _read(PostForm, first, rows_of(formdata), "", "", errors)
     return data, errors
+
+
+@cache
+def _plan(form_class: type) -> tuple[tuple[str, Any, bool, int | None], ...]:
+    """How to read a form class, field by field in their declared order: (name, how, a list?,
+    its most rows), where ``how`` is the row's form class for a list of forms, else the
+    checks of the field or of each row (None when there are none)."""
+    plan: list[tuple[str, Any, bool, int | None]] = []
+    for field, unbound in _fields(form_class):
+        if not issubclass(unbound.field_class, FieldList):
+            plan.append((field, _Checks.of(_checks(form_class, field)), False, None))
+            continue
+        inner = unbound.args[0]
+        if issubclass(inner.field_class, FormField):
+            how: Any = inner.args[0]
+        else:
+            how = _Checks.of(_inner_checks(form_class, field))
+        plan.append((field, how, True, unbound.kwargs.get("max_entries")))
+    return tuple(plan)
 
 
 @cache
@@ -53,7 +72,6 @@ def _fields(form_class: type) -> tuple[tuple[str, UnboundField], ...]:
     return tuple(sorted(found, key=lambda pair: pair[1].creation_counter))
 
 
-@cache
 def _checks(form_class: type, field: str) -> tuple[Any, ...]:
     """A field's validators, then the form's inline ``validate_<field>`` if it has one."""
     unbound = getattr(form_class, field)
@@ -64,6 +82,15 @@ def _checks(form_class: type, field: str) -> tuple[Any, ...]:
     return (*(given or ()), *([inline] if inline else []))
 
 
+def _inner_checks(form_class: type, field: str) -> tuple[Any, ...]:
+    """The validators of each row of a list of text fields (the takeaways)."""
+    inner = getattr(form_class, field).args[0]
+    given = inner.kwargs.get("validators")
+    if given is None and len(inner.args) > 1:
+        given = inner.args[1]
+    return tuple(given or ())
+
+
 class _Field:
     """What a validator looks at: the text as sent (None when it was not)."""
 
@@ -71,6 +98,58 @@ class _Field:
 
     def __init__(self, data: str | None):
         self.data = data
+
+
+class _Checks:
+    """A field's validators, and whether they can be skipped for an empty value: each of them,
+    tried once on a field not sent and on one sent empty, said nothing (the validators are
+    functions of the text alone, so they would say nothing again)."""
+
+    __slots__ = ("checks", "quiet_when_empty")
+
+    def __init__(self, checks: tuple[Any, ...]):
+        self.checks = checks
+        self.quiet_when_empty = not _messages(checks, None) and not _messages(checks, "")
+
+    @classmethod
+    def of(cls, checks: tuple[Any, ...]) -> _Checks | None:
+        return cls(checks) if checks else None
+
+
+def _messages(checks: tuple[Any, ...], data: str | None) -> list[str]:
+    """What the validators say of ``data``, as WTForms collects it (StopValidation ends)."""
+    field = _Field(data)
+    messages: list[str] = []
+    for check in checks:
+        try:
+            check(None, field)
+        except StopValidation as stop:
+            if stop.args and stop.args[0]:
+                messages.append(stop.args[0])
+            break
+        except ValidationError as error:
+            messages.append(error.args[0])
+    return messages
+
+
+# Values up to this long have what their validators said of them kept, per process: while a
+# writer types, every other score, address and name of the post is sent again as it was.
+SHORT_VALUE = 300
+
+
+@lru_cache(maxsize=16_384)
+def _said(checks: _Checks, data: str) -> tuple[str, ...]:
+    return tuple(_messages(checks.checks, data))
+
+
+def _check(checks: _Checks, data: str | None) -> list[str]:
+    """What a field's validators say of its value (nothing, when it is empty and they are
+    quiet then)."""
+    if not data:
+        return [] if checks.quiet_when_empty else _messages(checks.checks, data)
+    if len(data) <= SHORT_VALUE:
+        return list(_said(checks, data))
+    return _messages(checks.checks, data)
 
 
 def _read(
@@ -84,52 +163,25 @@ def _read(
     """One form's values: ``name`` prefixes its fields' names as sent, ``id_`` their ids (a
     list's rows are numbered again from 0, as WTForms does)."""
     out: dict[str, Any] = {}
-    for field, unbound in _fields(form_class):
-        if not issubclass(unbound.field_class, FieldList):
-            out[field] = _value(_checks(form_class, field), sent, name + field, id_ + field, errors)
+    for field, how, is_list, limit in _plan(form_class):
+        if not is_list:  # a text field: its first value as sent ("" when it is not)
+            value = sent.get(name + field)
+            if how is not None and (messages := _check(how, value)):
+                errors.append((id_ + field, messages))
+            out[field] = value or ""
             continue
-        inner = unbound.args[0]
         found = sorted(rows.get(name + field, ()))
-        if limit := unbound.kwargs.get("max_entries"):
+        if limit:
             found = found[:limit]
-        subform = inner.args[0] if issubclass(inner.field_class, FormField) else None
-        checks = () if subform else _inner_checks(form_class, field)
         items = []
         for position, row in enumerate(found):
             row_name, row_id = f"{name}{field}-{row}", f"{id_}{field}-{position}"
-            if subform is not None:
-                items.append(_read(subform, sent, rows, row_name + "-", row_id + "-", errors))
-            else:
-                items.append(_value(checks, sent, row_name, row_id, errors))
+            if isinstance(how, type):  # a form of its own
+                items.append(_read(how, sent, rows, row_name + "-", row_id + "-", errors))
+                continue
+            value = sent.get(row_name)
+            if how is not None and (messages := _check(how, value)):
+                errors.append((row_id, messages))
+            items.append(value or "")
         out[field] = items
     return out
-
-
-@cache
-def _inner_checks(form_class: type, field: str) -> tuple[Any, ...]:
-    """The validators of each row of a list of text fields (the takeaways)."""
-    inner = getattr(form_class, field).args[0]
-    given = inner.kwargs.get("validators")
-    if given is None and len(inner.args) > 1:
-        given = inner.args[1]
-    return tuple(given or ())
-
-
-def _value(
-    checks: tuple[Any, ...], sent: dict[str, str], name: str, id_: str, errors: Errors
-) -> str:
-    """A text field's first value as sent ("" when it is not), after its validators."""
-    field = _Field(sent.get(name))
-    messages: list[str] = []
-    for check in checks:
-        try:
-            check(None, field)
-        except StopValidation as stop:
-            if stop.args and stop.args[0]:
-                messages.append(stop.args[0])
-            break
-        except ValidationError as error:
-            messages.append(error.args[0])
-    if messages:
-        errors.append((id_, messages))
-    return "" if field.data is None else field.data

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from editorial.domain import interchange
 from editorial.domain.interchange import LIMITS, InterchangeError, json_schema, parse_post
 from tests.conftest import SAMPLES, sample
 
@@ -123,3 +124,12 @@ def test_a_value_too_long_as_sent_is_refused_even_if_cleaning_would_shorten_it()
     ]
     data["criteria"][0]["name"] = "\x06" + "x" * (LIMITS["short_text"] - 1)
     assert parse_post(data).criteria[0].name == "x" * (LIMITS["short_text"] - 1)
+
+
+def test_an_address_is_refused_for_any_character_python_calls_a_space() -> None:
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert [c for c in map(chr, range(0x110000)) if interchange._SPACE.search(c)] == spaces
+    for space in spaces:
+        with pytest.raises(ValueError):
+            interchange.check_url(f"https://example.org/a{space}b")
+    assert interchange.check_url("https://example.org/a") == "https://example.org/a"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from werkzeug.datastructures import MultiDict
+from wtforms import Form, StringField
+from wtforms.validators import StopValidation, ValidationError
 
 from editorial.web import form_reader
 from editorial.web.checked_form import _flat_errors
@@ -84,3 +86,45 @@ def test_rows_out_of_order_with_gaps_and_missing_fields_are_read_alike(app):
         "Ruby on Rails",
     ]
     assert read["entries"][3]["criteria"][-1]["note"] == "x"
+
+
+def test_every_bad_value_at_once_is_refused_alike_when_read_again(app):
+    """What the validators said of a value is kept: a second reading says it again."""
+    pairs = [(name, BAD.get(name, value)) for name, value in _scored_pairs(app)]
+    first, second = _both(app, pairs), _both(app, pairs)
+    assert first == second
+    (data, errors), (read, found) = second
+    assert len(errors) == len(BAD) and read == data and found == errors
+
+
+def _required(form, field):
+    if not field.data:
+        raise ValidationError("Required.")
+
+
+def _stop_when_missing(form, field):
+    if field.data is None:
+        raise StopValidation("Missing.")
+
+
+def _short(form, field):
+    if len(field.data or "") > 3:
+        raise ValidationError("Too long.")
+
+
+class _Required(Form):
+    """Validators of the editor's kind (of the text alone) that refuse an empty value."""
+
+    name = StringField("Name", [_required, _short])
+    code = StringField("Code", [_stop_when_missing, _required, _short])
+    note = StringField("Note", [_short])
+
+
+@pytest.mark.parametrize("sent", [{}, {"name": "", "code": "", "note": ""}, {"code": "abcd"}])
+def test_validators_that_refuse_an_empty_value_are_run_on_one(sent):
+    wtforms = _Required(MultiDict(sent))
+    wtforms.validate()
+    errors: list = []
+    read = form_reader._read(_Required, sent, {}, "", "", errors)
+    assert read == {name: value or "" for name, value in wtforms.data.items()}
+    assert errors == [(name, messages) for name, messages in wtforms.errors.items()]
