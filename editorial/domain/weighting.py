@@ -211,7 +211,9 @@ def _possible(matrix: Matrix, author: Shares, margin: float) -> tuple[bool, ...]
     n = scores.shape[1]
     rng = np.random.default_rng(20260)
     weightings = np.vstack([np.asarray(author), np.eye(n), rng.dirichlet(np.ones(n), SAMPLES)])
-    totals = scores @ weightings.T  # entries × weightings
+    # einsum, not @: NumPy's @ hands even products this small to OpenBLAS, whose second thread
+    # waits for a CPU on a busy machine and spins (3x the time here, at load 4).
+    totals = np.einsum("ec,wc->ew", scores, weightings)  # entries × weightings
     ordered = np.sort(totals, axis=0)
     runner_up = ordered[-2] if len(scores) > 1 else ordered[-1] - 2 * margin
     best = totals.max(axis=0)
@@ -246,43 +248,47 @@ def _play(scores: Any, open_: list[int], margin: float) -> list[bool | None]:
     lead = scores[rows][:, None, :] - scores[None, :, :]
     span = float(np.abs(lead).max()) or 1.0
     sure = margin - SURE * max(span, 1.0)
-    others = np.ones(lead.shape[:2], dtype=bool)
-    others[np.arange(len(rows)), rows] = False
     step = 0.5 / span
-    weights = np.full((len(rows), scores.shape[1]), 1.0 / scores.shape[1])
+    itself = np.zeros(lead.shape[:2])  # +inf against itself: never the entry ahead of it
+    itself[np.arange(len(rows)), rows] = np.inf
+    beaten = ((lead <= 0).all(axis=2) & (itself == 0)).any(axis=1)
+    out: list[bool | None] = [False if b else None for b in beaten]
+    # The entries still in play, and their arrays, row for row (kept compact as they settle).
+    playing = np.flatnonzero(~beaten)
+    lead, itself = lead[playing], itself[playing]
+    weights = np.full((len(playing), scores.shape[1]), 1.0 / scores.shape[1])
     ahead_counts = np.zeros(lead.shape[:2])
     recent = np.zeros(lead.shape[:2])  # since the last round that was a power of 2
     since = 0
-    beaten = ((lead <= 0).all(axis=2) & others).any(axis=1)
-    out: list[bool | None] = [False if b else None for b in beaten]
-    active = np.flatnonzero(~beaten)
     for round_ in range(1, ROUNDS + 1):
-        if not len(active):
+        if not len(playing):
             break
-        sub = lead[active]
-        leads = np.einsum("kjc,kc->kj", sub, weights[active])
-        leads[~others[active]] = np.inf
+        at = np.arange(len(playing))
+        leads = np.einsum("kjc,kc->kj", lead, weights) + itself
         worst = leads.argmin(axis=1)
-        ahead_counts[active, worst] += 1
+        ahead_counts[at, worst] += 1
         if round_ & (round_ - 1) == 0:
             recent[:] = 0
             since = round_
-        recent[active, worst] += 1
-        won = leads[np.arange(len(active)), worst] >= margin
-        bound = np.full(len(active), np.inf)
-        if round_ % 10 == 0 or round_ == ROUNDS:
-            mixture = ahead_counts[active] / round_
-            bound = np.einsum("kj,kjc->kc", mixture, sub).max(axis=1)
-            mixture = recent[active] / (round_ - since + 1)
-            bound = np.minimum(bound, np.einsum("kj,kjc->kc", mixture, sub).max(axis=1))
-        for k, win, below in zip(active, won, bound < sure, strict=True):
-            if win or below:
+        recent[at, worst] += 1
+        won = leads[at, worst] >= margin
+        settled = won
+        if round_ % 10 == 0:
+            bound = np.minimum(
+                np.einsum("kj,kjc->kc", ahead_counts / round_, lead).max(axis=1),
+                np.einsum("kj,kjc->kc", recent / (round_ - since + 1), lead).max(axis=1),
+            )
+            settled = won | (bound < sure)
+        chosen = lead[at, worst]
+        if settled.any():
+            for k, win in zip(playing[settled], won[settled], strict=True):
                 out[k] = bool(win)
-        keep = ~won & (bound >= sure)
-        chosen = sub[np.arange(len(active)), worst][keep]
-        active = active[keep]
-        moved = weights[active] * np.exp(step * chosen)
-        weights[active] = moved / moved.sum(axis=1, keepdims=True)
+            keep = ~settled
+            playing, lead, itself = playing[keep], lead[keep], itself[keep]
+            weights, chosen = weights[keep], chosen[keep]
+            ahead_counts, recent = ahead_counts[keep], recent[keep]
+        moved = weights * np.exp(step * chosen)
+        weights = moved / moved.sum(axis=1, keepdims=True)
     return out
 
 
