@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from editorial.domain import rules_scoring
+from editorial.domain import findings, rules_scoring
 from editorial.domain.findings import (
     BIAS_PLACEHOLDERS,
     PLACEHOLDERS,
@@ -21,7 +21,6 @@ from editorial.domain.findings import (
 )
 from editorial.domain.findings import bare as _bare
 from editorial.domain.findings import error as _error
-from editorial.domain.findings import key as _key
 from editorial.domain.findings import label as _label
 from editorial.domain.findings import quote as _quote
 from editorial.domain.interchange import Entry, RankingPost
@@ -66,6 +65,13 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+|\n+")
 # A word as a name is written: "Node.js", "C#", "Ruby-on-Rails", "Django's".
 _NAME_WORD = re.compile(r"[^\W\d_](?:[\w'’+#-]|\.(?=\w))*")
 _POSSESSIVE = re.compile(r"['’]s$")
+# bare() keeps the characters [\W_] does not match: a text that keeps more of them than the
+# longest placeholder has is none, told from its first words.
+_KEPT = max(map(len, BIAS_PLACEHOLDERS)) + 1
+_PAST_PLACEHOLDERS = re.compile(rf"[\W_]*(?:[^\W_][\W_]*){{{_KEPT}}}")
+# A name's comparison key, kept per process: a post compares the same few names thousands of
+# times (each entry's with every earlier one's, each note's criterion with the declared ones).
+_key = lru_cache(maxsize=4096)(findings.key)
 
 
 def check_post(post: RankingPost) -> list[Finding]:
@@ -114,7 +120,7 @@ def _check_header(post: RankingPost) -> list[Finding]:
     disclose = "say what you use, sell, are paid by or were given, and how you tested"
     if not post.bias.strip():
         out.append(_error("bias-missing", f"The post has no bias disclosure; {disclose}.", "bias"))
-    elif _bare(post.bias) in BIAS_PLACEHOLDERS:
+    elif _placeholder(post.bias, BIAS_PLACEHOLDERS):
         message = f"The bias disclosure {_quote(post.bias)} discloses nothing; {disclose}."
         out.append(_error("bias-missing", message, "bias"))
     return out
@@ -245,7 +251,7 @@ def _criteria_findings(
             message = f'{label} has more than one note on "{declared[key]}"; merge them.'
             yield "entry-criterion-repeated", Severity.ERROR, message, f"{at}.criterion"
         noted.add(key)
-        if _bare(note.note) in PLACEHOLDERS:
+        if _placeholder(note.note):
             about = f' on "{note.criterion}"' if key else ""
             shown = f" ({_quote(note.note)})" if note.note else ""
             gist = "a placeholder note" if note.note else "an empty note"
@@ -264,12 +270,12 @@ def _pick_else_findings(
     advice = "say when a reader should choose something else, and what"
     if not text:
         yield "entry-missing-pick-else", Severity.ERROR, f"{label} has no {PICK_ELSE}."
-    elif _bare(text) in PLACEHOLDERS:
+    elif _placeholder(text):
         message = f"{label} has a placeholder {PICK_ELSE} ({_quote(text)}); {advice}."
         yield "entry-placeholder-pick-else", Severity.ERROR, message
     elif (
         len(_words(text)) < MIN_PICK_ELSE_WORDS
-        or sum(ch.isalpha() for ch in _MD_LINK.sub(r"\1", text)) < MIN_PICK_ELSE_LETTERS
+        or sum(map(str.isalpha, _MD_LINK.sub(r"\1", text))) < MIN_PICK_ELSE_LETTERS
     ):
         message = f"{label} has a {PICK_ELSE} too short to help ({_quote(text)}); {advice}."
         yield "entry-pick-else-too-short", Severity.ERROR, message
@@ -329,6 +335,13 @@ def _declared(post: RankingPost) -> dict[str, str]:
         if key and key not in declared:
             declared[key] = criterion.name.strip()
     return declared
+
+
+def _placeholder(text: str, placeholders: frozenset[str] = PLACEHOLDERS) -> bool:
+    """Whether ``text`` says nothing (``bare(text)`` is one of ``placeholders``)."""
+    if _PAST_PLACEHOLDERS.match(text.casefold()):
+        return False  # a note's first words settle it: no need to strip all of it
+    return _bare(text) in placeholders
 
 
 def _words(text: str) -> list[str]:

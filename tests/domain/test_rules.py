@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from typing import Any
 
 import pytest
 
+from editorial.domain import rules
+from editorial.domain.findings import BIAS_PLACEHOLDERS, PLACEHOLDERS, bare
 from editorial.domain.rules import SLUG_PATTERN, Finding, Severity, check_post, has_errors
 from tests.helpers.rules import VALID, make_post, only, post_data, set_path
 
@@ -178,3 +181,19 @@ def test_has_errors_ignores_warnings() -> None:
     assert not has_errors([])
     assert not has_errors([warning])
     assert has_errors(iter([warning, error]))
+
+
+# --- placeholders, told from a text's first words -------------------------------------------
+
+_PIECES = ["n/a", "N.A.", "TBD", "nothing to disclose", "No bias.", "lorem ipsum", "x", "1",
+           " ", "-", "…", "**", "_", "ß", "ẞ", "İ", "\u0345", "é", "٣", "²", "\n", "Σ", "ς",
+           "ﬀ"]  # fmt: skip
+
+
+def test_a_placeholder_is_told_from_its_first_words_as_from_the_whole_text():
+    rng = random.Random(5)
+    texts = ["", "  N/A  " + " " * 1000, "nothingtodisclose", "nothing to disclose!", "ẞ" * 9]
+    texts += ["".join(rng.choices(_PIECES, k=rng.randint(1, 12))) for _ in range(20_000)]
+    for text in texts:
+        for words in (PLACEHOLDERS, BIAS_PLACEHOLDERS):
+            assert rules._placeholder(text, words) == (bare(text) in words), repr(text)
