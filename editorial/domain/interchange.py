@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -66,12 +67,10 @@ MAX_NUMBER = 1_000_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        # Browsers send a textarea's line breaks as CRLF; store them one way only.
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-        return _CONTROL.sub("", value).strip()
-    return value
+def _clean(value: str) -> str:
+    # Browsers send a textarea's line breaks as CRLF; store them one way only.
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
 
 
 # Any character str.isspace() calls a space (\s is the same set; a test compares them all),
@@ -83,10 +82,22 @@ def check_url(value: str | None) -> str | None:
     """``value`` when it is an absolute http(s) URL (None when empty); ValueError if not."""
     if value is None or value == "":
         return None
+    if len(value) <= LIMITS["url"]:
+        _known_url(value)
+    else:
+        _check_url(value)
+    return value
+
+
+def _check_url(value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or _SPACE.search(value):
         raise ValueError("must be a web address starting with http:// or https://")
-    return value
+
+
+# The addresses found good, per process (a refusal raises, so it is never kept): the editor's
+# form checks each of its addresses thrice a request, and sends them again on every pause.
+_known_url = lru_cache(maxsize=4096)(_check_url)
 
 
 def _text(max_length: int) -> Any:
@@ -96,20 +107,23 @@ def _text(max_length: int) -> Any:
     # surrounding space) must not make an over-long value acceptable.
     return Annotated[
         Annotated[str, StringConstraints(max_length=max_length)],
-        BeforeValidator(_clean),
-        BeforeValidator(_sent_at_most(max_length)),
+        BeforeValidator(_sent_then_cleaned(max_length)),
     ]
 
 
-def _sent_at_most(max_length: int) -> Any:
+def _sent_then_cleaned(max_length: int) -> Any:
+    """The text as sent held to ``max_length``, then cleaned (one step: a post has thousands)."""
+
     def check(value: Any) -> Any:
-        if isinstance(value, str) and len(value) > max_length:
+        if not isinstance(value, str):
+            return value
+        if len(value) > max_length:
             raise PydanticCustomError(
                 "string_too_long",
                 "String should have at most {max_length} characters",
                 {"max_length": max_length},
             )
-        return value
+        return _clean(value)
 
     return check
 
