@@ -233,7 +233,6 @@ def _criteria_findings(
         message = f"{label} is not judged on any criterion; add a note for each declared one."
         yield "entry-no-criteria", Severity.ERROR, message, "criteria"
         return
-    listing = ", ".join(f'"{name}"' for name in declared.values()) or "none"
     noted: set[str] = set()
     for j, note in enumerate(entry.criteria):
         at = f"criteria[{j}]"
@@ -244,7 +243,7 @@ def _criteria_findings(
         elif key not in declared:
             message = (
                 f'{label} has a note on "{note.criterion}", which the post does not declare '
-                f"as a criterion (declared: {listing})."
+                f"as a criterion (declared: {_listing(declared)})."
             )
             yield "entry-unknown-criterion", Severity.ERROR, message, f"{at}.criterion"
         elif key in noted:
@@ -335,6 +334,10 @@ def _declared(post: RankingPost) -> dict[str, str]:
         if key and key not in declared:
             declared[key] = criterion.name.strip()
     return declared
+
+
+def _listing(declared: dict[str, str]) -> str:
+    return ", ".join(f'"{name}"' for name in declared.values()) or "none"
 
 
 def _placeholder(text: str, placeholders: frozenset[str] = PLACEHOLDERS) -> bool:

@@ -110,13 +110,14 @@ def check_scores(post: RankingPost) -> list[Finding]:
         message = "Every criterion's weight is 0; give at least one a weight above 0."
         add("weights-all-zero", Severity.ERROR, message, "criteria", None)
         return out
+    keyed = [(name, key(name)) for name, _ in criteria]
     for i, entry in enumerate(post.entries):
         given = weighting.scores(entry)
-        for name, _ in criteria:
-            if key(name) in given:
+        for name, name_key in keyed:
+            if name_key in given:
                 continue
             index = next(
-                (j for j, n in enumerate(entry.criteria) if key(n.criterion) == key(name)), None
+                (j for j, n in enumerate(entry.criteria) if key(n.criterion) == name_key), None
             )
             field = f"entries[{i}].criteria" + (f"[{index}].score" if index is not None else "")
             message = f'{label(entry)} has no score on "{name}", a weighted criterion.'

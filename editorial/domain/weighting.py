@@ -134,16 +134,18 @@ def _percent(share: float) -> str:
 
 def _problem(post: RankingPost) -> tuple[list[str], Matrix, Shares, float] | None:
     """The criteria's names, the scores (entries × weighted criteria, in entry order), the
-    author's shares and the margin of a win; None while the totals cannot be computed or there
-    is no entry to rank."""
-    if not post.entries or totals(post) is None:
-        return None
+    author's shares and the margin of a win; None while the totals cannot be computed (as
+    ``totals`` says) or there is no entry to rank."""
     criteria = weighted(post)
-    names = [name for name, _ in criteria]
     whole = sum(weight for _, weight in criteria)
+    if not post.entries or not criteria or whole <= 0:
+        return None
+    names = [name for name, _ in criteria]
     author = tuple(weight / whole for _, weight in criteria)
     keys = [key(name) for name in names]
     given = [scores(entry) for entry in post.entries]
+    if any(k not in row for row in given for k in keys):
+        return None  # some entry has no score on a weighted criterion
     matrix = tuple(tuple(row[k] for k in keys) for row in given)
     span = (post.scale.max - post.scale.min) if post.scale else 1.0
     return names, matrix, author, MARGIN * span
