@@ -17,7 +17,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import StopValidation, ValidationError
 
 from editorial.web.error_pages import ExplainedError
-from editorial.web.form_rows import oversized, rows_of
+from editorial.web.form_rows import Index, oversized, rows_of
 from editorial.web.forms import text_only
 from editorial.web.post_form import PostForm
 
@@ -155,7 +155,7 @@ def _check(checks: _Checks, data: str | None) -> list[str]:
 def _read(
     form_class: type,
     sent: dict[str, str],
-    rows: dict[str, set[int]],
+    rows: Index,
     name: str,
     id_: str,
     errors: Errors,

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping, Set
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from wtforms import FieldList
 
 from editorial.domain.interchange import LIMITS
 
+# Each list's row numbers, by the list's name as sent ("entries", "entries-3-criteria").
+Index = Mapping[str, Set[int]]
 # How many rows each list may hold, and the op names that act on them.
 ROWS = {
     "criteria": LIMITS["criteria"],
@@ -46,7 +51,7 @@ class RowList(FieldList):
         return rows_of(formdata).get(prefix, ())
 
 
-def rows_of(formdata: Any) -> dict[str, set[int]]:
+def rows_of(formdata: Any) -> Index:
     """The form's row index: kept on it by ``oversized``, or built (and kept) now."""
     index = getattr(formdata, "_editorial_rows", None)
     if index is None:
@@ -55,14 +60,14 @@ def rows_of(formdata: Any) -> dict[str, set[int]]:
     return index
 
 
-def _keep(formdata: Any, index: dict[str, set[int]]) -> None:
+def _keep(formdata: Any, index: Index) -> None:
     try:
         formdata._editorial_rows = index
     except AttributeError:  # a plain dict: built again when asked
         pass
 
 
-def row_index(formdata: Any) -> dict[str, set[int]]:
+def row_index(formdata: Any) -> Index:
     """Each list's row numbers among the field names: {"entries": {0, 1}, "entries-0-criteria":
     {0, 1, 2}, ...}."""
     return _scan(formdata, refuse=False)[1]
@@ -97,7 +102,7 @@ _ALL_PLAIN = re.compile(f"(?:{_PLAIN}\n)*+")  # the names, each followed by a li
 _ROWS = re.compile("^[a-z_]+-[0-9]+(?:-[a-z_]+-[0-9]+)?", re.MULTILINE)
 
 
-def _scan(formdata: Any, refuse: bool) -> tuple[str | None, dict[str, set[int]]]:
+def _scan(formdata: Any, refuse: bool) -> tuple[str | None, Index]:
     """Why the form is refused (with ``refuse``, else None) and the row index (each list's
     row numbers, by the list's name as sent)."""
     if (index := _plain_index(formdata)) is not None:
@@ -105,36 +110,45 @@ def _scan(formdata: Any, refuse: bool) -> tuple[str | None, dict[str, set[int]]]
             return None, index
     # A name of another shape, a form past a limit (whose first name past it is the one to
     # tell), or one of too many names: each name in turn.
-    index = {}
+    rows: dict[str, set[int]] = {}
     names = itertools.islice(formdata, MAX_FIELDS + 1) if refuse else formdata
     for name in names:
         if refuse and (problem := _refusal(name)):
             return problem, {}
-        _add_rows(index, name)
+        _add_rows(rows, name)
     if refuse and len(formdata) > MAX_FIELDS:
         return f"A post has at most {MAX_FIELDS:,} fields; this form sends {len(formdata):,}.", {}
-    return None, index
+    return None, rows
 
 
-def _plain_index(formdata: Any) -> dict[str, set[int]] | None:
+def _plain_index(formdata: Any) -> Index | None:
     """The row index of a form of at most MAX_FIELDS names all of the editor's shape (None for
-    any other form), read from all the names at once: the 5,500 names of a 50-entry post
-    cost a loop over each only once in C."""
+    any other form)."""
     if len(formdata) > MAX_FIELDS:
         return None
     names = "\n".join(formdata) + "\n"
-    if names.count("\n") != len(formdata) or not _ALL_PLAIN.fullmatch(names):
-        return None  # a name of another shape, or holding a line break itself
+    if names.count("\n") != len(formdata):
+        return None  # a name holding a line break itself
+    return _plain_rows(names)
+
+
+@lru_cache(maxsize=16)
+def _plain_rows(names: str) -> Index | None:
+    """The row index of the names (each followed by a line break), read from all of them at
+    once: the 5,500 names of a 50-entry post cost a loop over each only in C. Kept per process
+    for the last few forms (read-only): while a writer types, the names stay the same."""
+    if not _ALL_PLAIN.fullmatch(names):
+        return None  # a name of another shape
     index: dict[str, set[int]] = {}
     for rows in set(_ROWS.findall(names)):  # a note's five fields count once
         word, row, *note = rows.split("-")
         index.setdefault(word, set()).add(int(row))
         if note:
             index.setdefault(f"{word}-{row}-{note[0]}", set()).add(int(note[1]))
-    return index
+    return MappingProxyType({name: frozenset(rows) for name, rows in index.items()})
 
 
-def _fits(index: dict[str, set[int]]) -> bool:
+def _fits(index: Index) -> bool:
     """Whether no list of a plain form's index holds more rows than a post holds."""
     for kind, limit in ROWS.items():
         if max(index.get(kind, ()), default=-1) >= limit:

@@ -106,3 +106,14 @@ def test_the_editors_form_is_read_at_once_and_its_index_kept():
     assert oversized(form) is None
     assert form._editorial_rows == _old_row_index(form)
     assert len(form._editorial_rows["entries-49-criteria"]) == 20
+
+
+def test_the_index_of_names_read_before_is_the_same_and_read_only():
+    first = MultiDict([(name, "a") for name in EDITOR])
+    again = MultiDict([(name, "b") for name in EDITOR])
+    assert oversized(first) is None and oversized(again) is None
+    assert again._editorial_rows == _old_row_index(again)
+    with pytest.raises(TypeError):
+        again._editorial_rows["entries"] = {0}
+    with pytest.raises(AttributeError):
+        again._editorial_rows["entries"].add(99)
