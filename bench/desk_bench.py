@@ -31,11 +31,14 @@ rows' revisions (the current revision's content gives the title), the editor for
 findings refresh for reading the whole form back before the rules run. Its subject is a
 scored post of 50 entries and 20 criteria (bench/desk_data.py: weights, a score and evidence
 per note, pros, cons, link kinds, overrides, the disclosure, review-by), some 5,500 fields
-and 315 KB as the browser sends it, and each of WTForms' 54 lists looks through every field
-name. It is timed twice, in process: while the writer types text (the scores unchanged, the
-rules' linear programmes are answered from the process's cache) and with a score typed anew
-before each request (the programmes solved again; wrk sends one body, so this one is not
-driven over HTTP). ``--profile findings`` shows where their time goes.
+and 315 KB as the browser sends it, which Werkzeug parses (about a third of the refresh)
+before the view reads it (web/form_reader.py). It is timed twice, in process: while the
+writer types text (the scores unchanged: who can rank first is answered from the process's
+cache, as are the row index of the same field names and what the validators said of the
+values sent before) and with a score typed anew before each request (who can rank first
+worked out again: the sampled weightings, the weighting game, any linear programme it leaves;
+wrk sends one body, so this one is not driven over HTTP). ``--profile findings`` shows where
+their time goes.
 """
 
 from __future__ import annotations
@@ -471,7 +474,7 @@ def pages_for(desk: Any) -> list[Page]:
         Page("history (60 revisions)", "GET", f"/posts/{desk.history_post}/history", "writer"),
         Page("notifications", "GET", "/notifications/", "reviewer"),
         # The writer types text into a scored 50-entry, 20-criterion post: the scores are as
-        # they were, so the rules' linear programmes are answered from the process's cache.
+        # they were, so who can rank first is answered from the process's cache.
         Page(REFRESH, "POST", "/posts/check", "writer", form_from=f"/posts/{desk.big_post}/edit"),
         # The writer types a new score: the linear programmes are solved again each time.
         Page(

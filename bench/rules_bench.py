@@ -5,7 +5,8 @@
 Builds a 50-entry, 20-criterion post with weights and scores (seeded random, so that most
 entries could rank first under some weighting: the hardest case for the "cannot rank first"
 check), and times `rules.check_post` on it, in process:
-- cold: the first check after a score or weight changed (the linear programmes solved anew);
+- cold: the first check after a score or weight changed (who can rank first worked out anew:
+  the sampled weightings, the weighting game, any linear programme it leaves);
 - warm: a check while the writer types text (the scores unchanged: their answers cached);
 - the same post without weights or scores, for reference;
 - `weighting.who_wins`, the nearest winning weighting for every entry (the editor's and the
@@ -14,8 +15,9 @@ check), and times `rules.check_post` on it, in process:
   weighted totals, as a writer leaves it), cold and warm.
 Medians of --samples runs, wall and CPU time (the machine may be shared), beside the target
 (100 ms for the whole findings refresh, of which the rules are a part). CPU above wall time
-means another thread worked alongside: OpenBLAS's, under NumPy; with OPENBLAS_NUM_THREADS=1
-the cold check took as long and half the CPU.
+means another thread worked alongside: OpenBLAS's, under NumPy. The check's own products use
+einsum, which keeps to one thread: on a busy machine OpenBLAS's second thread waited for a
+CPU and spun, and the cold check took three times as long.
 """
 
 from __future__ import annotations
