@@ -131,7 +131,7 @@ def write_post(post: Post) -> None:
 
 
 def _write_feeds(
-    directory: Path, prefix: str, posts: list[Post], title: str, known: dict[int, feeds.Item]
+    directory: Path, prefix: str, posts: list[Post], title: str, known: dict[int, feeds.Entry]
 ) -> None:
     for name, data in feeds.feed_files(prefix, posts, title, known).items():
         write_file(directory / name, data)
@@ -142,7 +142,7 @@ def write_indexes(changes: Changes) -> list[str]:
     the folders whose feeds it wrote ("" for the site's, "tags/<slug>/")."""
     root = site_dir()
     title = current_app.config["SITE_TITLE"]
-    known: dict[int, feeds.Item] = {}  # a post in several feeds is rendered for them once
+    known: dict[int, feeds.Entry] = {}  # a post in several feeds is rendered for them once
     archived = pages.archived_pages()
     written: list[str] = []
     for number in sorted({(seq - 1) // pages.PAGE_SIZE + 1 for seq in changes.seqs}):

@@ -3,26 +3,40 @@ the site's own feeds and sitemaps, read from the database.
 
 The formats' output depends only on what is passed in (no "now"), so the same posts give the
 same bytes; an empty feed takes its date from the channel. Text is made XML-safe here as well
-as on input: any title or body yields a valid feed.
+as on input: any title or body yields a valid feed. A post's entry is made once per process
+(its content rendered, then put in each format) and kept while nothing it shows changes, so
+a publish makes only the entries it has not made before.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET  # noqa: S405 - builds XML, parses none
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from flask import current_app
 
 from editorial.models import Post, PostTag, db, utcnow
-from editorial.site.pages import corrections_by_post, last_seq, public_url, render_site, site_url
+from editorial.site.pages import (
+    Correction,
+    corrections_by_post,
+    last_seq,
+    public_url,
+    render_site,
+    site_url,
+)
 
 FEED_SIZE = 20
 SITEMAP_CHUNK = 200  # small chunks: publishing rewrites one, and a short one
@@ -59,6 +73,74 @@ class Item:
     tags: list[str]
 
 
+class _FeedgenEntry(FeedEntry):
+    """A feedgen entry that builds its RSS and Atom elements once and hands out copies (each
+    feed's tree takes its own): it is never changed once made."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._built: dict[str, Any] = {}
+
+    def rss_entry(self, extensions: bool = True) -> Any:
+        return self._once("rss", super().rss_entry, extensions)
+
+    def atom_entry(self, extensions: bool = True) -> Any:
+        return self._once("atom", super().atom_entry, extensions)
+
+    def _once(self, kind: str, build: Any, extensions: bool) -> Any:
+        if not extensions:
+            return build(extensions)
+        if kind not in self._built:
+            self._built[kind] = build(extensions)
+        return copy.deepcopy(self._built[kind])
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An item as each format writes it, made once: an item is in several feeds, and the
+    site's are kept from one build to the next (``feed_entries``)."""
+
+    item: Item
+    feedgen: FeedEntry
+    json: dict[str, Any]
+
+    @classmethod
+    def of(cls, item: Item) -> Entry:
+        """The item in each format, its text made XML-safe."""
+        entry = _FeedgenEntry()
+        entry.id(item.id)
+        entry.guid(item.id, permalink=False)
+        entry.title(xml_safe(item.title))
+        entry.link(href=item.url)
+        entry.author(name=xml_safe(item.author) or "unknown")
+        entry.published(_aware(item.published_at))
+        entry.updated(_aware(item.updated_at))
+        entry.summary(xml_safe(item.summary))  # Atom: type "text"
+        # RSS readers take <description> as HTML: the plain-text summary goes in escaped, or a
+        # summary typed as "<img onerror=...>" would be markup in every reader.
+        entry.description(html.escape(xml_safe(item.summary), quote=False))
+        entry.content(xml_safe(item.content_html), type="html")
+        for tag in item.tags:
+            entry.category(term=xml_safe(tag))
+        # The same safe text as the XML feeds: a lone surrogate would not even encode as UTF-8.
+        data = {
+            "id": item.id,
+            "url": item.url,
+            "title": xml_safe(item.title),
+            "summary": xml_safe(item.summary),
+            "content_html": xml_safe(item.content_html),
+            "date_published": _aware(item.published_at).isoformat(),
+            "date_modified": _aware(item.updated_at).isoformat(),
+            "authors": [{"name": xml_safe(item.author)}],
+            "tags": [xml_safe(tag) for tag in item.tags],
+        }
+        return cls(item, entry, data)
+
+
+def _entries(items: Sequence[Item | Entry]) -> list[Entry]:
+    return [item if isinstance(item, Entry) else Entry.of(item) for item in items]
+
+
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -81,7 +163,7 @@ class _Hubs(BaseExtension):
         return feed
 
 
-def _generator(channel: Channel, items: list[Item], kind: str) -> FeedGenerator:
+def _generator(channel: Channel, entries: list[Entry], kind: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(xml_safe(channel.home_url) or "urn:editorial:site")
     fg.title(xml_safe(channel.title))
@@ -98,41 +180,28 @@ def _generator(channel: Channel, items: list[Item], kind: str) -> FeedGenerator:
     fg.language("en")
     fg.generator("editorial")
     # feedgen stamps "now" unless told otherwise; the newest change keeps output repeatable.
-    newest = max((_aware(i.updated_at) for i in items), default=None) or channel.updated_at
+    newest = max((_aware(e.item.updated_at) for e in entries), default=None)
+    newest = newest or channel.updated_at
     if newest is not None:
         fg.updated(_aware(newest))  # Atom's <updated> and RSS's <lastBuildDate>
-    for item in items:
-        entry = fg.add_entry(order="append")
-        entry.id(item.id)
-        entry.guid(item.id, permalink=False)
-        entry.title(xml_safe(item.title))
-        entry.link(href=item.url)
-        entry.author(name=xml_safe(item.author) or "unknown")
-        entry.published(_aware(item.published_at))
-        entry.updated(_aware(item.updated_at))
-        entry.summary(xml_safe(item.summary))  # Atom: type "text"
-        # RSS readers take <description> as HTML: the plain-text summary goes in escaped, or a
-        # summary typed as "<img onerror=...>" would be markup in every reader.
-        entry.description(html.escape(xml_safe(item.summary), quote=False))
-        entry.content(xml_safe(item.content_html), type="html")
-        for tag in item.tags:
-            entry.category(term=xml_safe(tag))
+    for entry in entries:
+        fg.add_entry(entry.feedgen, order="append")
     return fg
 
 
-def rss(channel: Channel, items: list[Item]) -> bytes:
-    """RSS 2.0 with the full sanitised content in content:encoded."""
-    return _generator(channel, items, "rss").rss_str(pretty=True)
+def rss(channel: Channel, items: Sequence[Item | Entry]) -> bytes:
+    """RSS 2.0 with the full sanitised content in content:encoded (an item may come as the
+    ``Entry`` made of it)."""
+    return _generator(channel, _entries(items), "rss").rss_str(pretty=True)
 
 
-def atom(channel: Channel, items: list[Item]) -> bytes:
-    """Atom 1.0."""
-    return _generator(channel, items, "atom").atom_str(pretty=True)
+def atom(channel: Channel, items: Sequence[Item | Entry]) -> bytes:
+    """Atom 1.0 (items as for ``rss``)."""
+    return _generator(channel, _entries(items), "atom").atom_str(pretty=True)
 
 
-def json_feed(channel: Channel, items: list[Item]) -> bytes:
-    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
-    # The same safe text as the XML feeds: a lone surrogate would not even encode as UTF-8.
+def json_feed(channel: Channel, items: Sequence[Item | Entry]) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1; items as for ``rss``)."""
     data = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": xml_safe(channel.title),
@@ -145,22 +214,10 @@ def json_feed(channel: Channel, items: list[Item]) -> bytes:
             if channel.hubs
             else {}
         ),
-        "items": [
-            {
-                "id": item.id,
-                "url": item.url,
-                "title": xml_safe(item.title),
-                "summary": xml_safe(item.summary),
-                "content_html": xml_safe(item.content_html),
-                "date_published": _aware(item.published_at).isoformat(),
-                "date_modified": _aware(item.updated_at).isoformat(),
-                "authors": [{"name": xml_safe(item.author)}],
-                "tags": [xml_safe(tag) for tag in item.tags],
-            }
-            for item in items
-        ],
+        "items": [entry.json for entry in _entries(items)],
     }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode()
+    # Not indented: json's C encoder writes only unindented JSON, several times as fast.
+    return (json.dumps(data, ensure_ascii=False) + "\n").encode()
 
 
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -192,41 +249,104 @@ def sitemap_index(urls: list[str]) -> bytes:
 # --- the site's feeds and sitemaps ------------------------------------------------------------
 
 
-def feed_items(posts: list[Post], known: dict[int, Item] | None = None) -> list[Item]:
+_FEED_CONTENT = "site/_feed_content.html"
+
+
+class _Made:
+    """Feed entries already made in this process, by everything an entry is made of, the
+    least recently used dropped past ``size``: a publish reads 20 for each feed it writes
+    (the site's and its post's tags'), and an entry in all its forms takes some 25 KB."""
+
+    def __init__(self, size: int = 500):
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # a worker may run tasks in threads
+
+    def get(self, key: Hashable) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, entry: Entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+def _entry_key(post: Post, corrections: tuple[Correction, ...], base: str) -> Hashable:
+    # What an entry is made of, all read in the job's own transaction: a revision never
+    # changes (its rows refuse updates), and everything else it shows is here, so a
+    # correction, a republish, a renamed author or another address is another key, and an
+    # entry made by any worker before is never shown stale. The template and the affiliate
+    # parameters (rel="sponsored") count too: tests and a reloading server change them.
+    return (
+        post.id,
+        post.feed_id,
+        post.published_revision_id,
+        post.public_slug,
+        post.published_at,
+        post.live_updated_at,
+        post.author.display_name,
+        corrections,
+        base,
+        tuple(current_app.config.get("AFFILIATE_PARAMS", ())),
+        current_app.jinja_env.get_template(_FEED_CONTENT),
+    )
+
+
+def _made() -> _Made:
+    return current_app.extensions.setdefault("feed_entries", _Made())
+
+
+def feed_entries(posts: list[Post], known: dict[int, Entry] | None = None) -> list[Entry]:
     """Feed entries for live ``posts``, each with its whole content as HTML. ``known`` keeps
-    the entries already made, by post id, for the other feeds of the same build."""
+    the entries already made, by post id, for the other feeds of the same build; an entry
+    made for an earlier build of this process is used again while nothing it shows changed."""
     known = {} if known is None else known
     base = site_url()
     missing = [post for post in posts if post.id not in known]
     corrections = corrections_by_post(post.id for post in missing) if missing else {}
+    made = _made()
     for post in missing:
-        revision = post.published_revision
-        content_html = render_site(
-            "site/_feed_content.html",
-            post=revision.content,
-            html=revision.rendered,
-            corrections=corrections.get(post.id, []),
-        )
-        known[post.id] = Item(
-            id=post.feed_id,
-            url=public_url(f"{base}posts/{post.public_slug}/"),
-            title=revision.content["title"],
-            summary=revision.content["summary"],
-            content_html=content_html,
-            author=post.author.display_name,
-            published_at=post.published_at,
-            updated_at=post.live_updated_at or post.published_at,
-            tags=list(revision.content.get("tags", [])),
-        )
+        notes = tuple(corrections.get(post.id, ()))
+        key = _entry_key(post, notes, base)
+        entry = made.get(key)
+        if entry is None:
+            entry = Entry.of(_feed_item(post, notes, base))
+            made.put(key, entry)
+        known[post.id] = entry
     return [known[post.id] for post in posts]
 
 
+def _feed_item(post: Post, corrections: tuple[Correction, ...], base: str) -> Item:
+    revision = post.published_revision
+    return Item(
+        id=post.feed_id,
+        url=public_url(f"{base}posts/{post.public_slug}/"),
+        title=revision.content["title"],
+        summary=revision.content["summary"],
+        content_html=render_site(
+            _FEED_CONTENT,
+            post=revision.content,
+            html=revision.rendered,
+            corrections=list(corrections),
+        ),
+        author=post.author.display_name,
+        published_at=post.published_at,
+        updated_at=post.live_updated_at or post.published_at,
+        tags=list(revision.content.get("tags", [])),
+    )
+
+
 def feed_files(
-    prefix: str, posts: list[Post], title: str, known: dict[int, Item] | None = None
+    prefix: str, posts: list[Post], title: str, known: dict[int, Entry] | None = None
 ) -> dict[str, bytes]:
     """The feeds of the whole site (``prefix`` "") or of one of its folders ("tags/<slug>/"),
-    by file name (``known`` as in ``feed_items``)."""
-    items = feed_items(posts, known)
+    by file name (``known`` as in ``feed_entries``)."""
+    items = feed_entries(posts, known)
     channel = Channel(
         title=title,
         home_url=public_url(f"{site_url()}{prefix}"),
