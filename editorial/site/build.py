@@ -148,22 +148,29 @@ def write_indexes(changes: Changes) -> list[str]:
     for number in sorted({(seq - 1) // pages.PAGE_SIZE + 1 for seq in changes.seqs}):
         if number <= archived:  # the newest blocks are on the home page only
             write_file(root / "page" / str(number) / "index.html", pages.archive_page(number))
-    write_file(root / "index.html", pages.home_page())
+    # The lists are read once for the page and the feed: the same rows, newest first.
+    home = pages.home_posts(archived)
+    write_file(root / "index.html", pages.home_page(home, archived))
+    listed = max(pages.PAGE_SIZE, feeds.FEED_SIZE)
     for slug in sorted(changes.tags):
         # Tags spelt two ways ("Python", "python") share a page; both builds name it alike.
         name = pages.tag_name(slug) or changes.tags[slug]
-        page = pages.tag_page(slug, name)
+        posts = pages.tag_posts(slug, listed)
+        page = pages.tag_page(slug, name, posts)
         directory = root / "tags" / slug
         if page is None:
             shutil.rmtree(directory, ignore_errors=True)
             continue
         write_file(directory / "index.html", page)
-        posts = pages.tag_posts(slug, feeds.FEED_SIZE)
+        posts = posts[: feeds.FEED_SIZE]
         _write_feeds(directory, f"tags/{slug}/", posts, f"{title}: {name}", known)
         written.append(f"tags/{slug}/")
-    newest = db.session.scalars(
-        pages.live().order_by(Post.site_seq.desc()).limit(feeds.FEED_SIZE)
-    ).all()
+    # The home page holds the newest live posts, and all of them until the archive begins.
+    newest = home[: feeds.FEED_SIZE]
+    if len(newest) < feeds.FEED_SIZE and archived:
+        newest = db.session.scalars(
+            pages.live().order_by(Post.site_seq.desc()).limit(feeds.FEED_SIZE)
+        ).all()
     _write_feeds(root, "", newest, title, known)
     for seq in sorted(changes.seqs):
         write_sitemap_chunk((seq - 1) // feeds.SITEMAP_CHUNK + 1)

@@ -245,13 +245,20 @@ def archived_pages(blocks: int | None = None) -> int:
     return max(blocks - HOME_BLOCKS, 0)
 
 
-def home_page() -> bytes:
-    """The home page: the posts of the two newest blocks (from 1 to 2 × PAGE_SIZE of them, none
-    of them on an archive page), and the way to the archive when an older post is live."""
-    archived = archived_pages()
-    posts = db.session.scalars(
+def home_posts(archived: int | None = None) -> list[Post]:
+    """The live posts of the two newest blocks (from 1 to 2 × PAGE_SIZE of them, none of them
+    on an archive page), newest first (``archived`` as ``archived_pages()`` says)."""
+    archived = archived_pages() if archived is None else archived
+    return db.session.scalars(
         live().where(Post.site_seq > archived * PAGE_SIZE).order_by(Post.site_seq.desc())
     ).all()
+
+
+def home_page(posts: list[Post] | None = None, archived: int | None = None) -> bytes:
+    """The home page: ``home_posts()`` (or ``posts``, as it gave them), and the way to the
+    archive when an older post is live."""
+    archived = archived_pages() if archived is None else archived
+    posts = home_posts(archived) if posts is None else posts
     older = None
     if archived:
         seq = db.session.scalar(
@@ -301,9 +308,10 @@ def tag_name(slug: str) -> str | None:
     return db.session.scalar(sa.select(sa.func.min(PostTag.name)).where(PostTag.slug == slug))
 
 
-def tag_page(slug: str, name: str) -> bytes | None:
-    """A tag's page: its newest posts (None once no live post has the tag)."""
-    posts = tag_posts(slug, PAGE_SIZE)
+def tag_page(slug: str, name: str, posts: list[Post] | None = None) -> bytes | None:
+    """A tag's page: its newest posts (``posts``: the first PAGE_SIZE of them, as
+    ``tag_posts`` gives them); None once no live post has the tag."""
+    posts = tag_posts(slug, PAGE_SIZE) if posts is None else posts[:PAGE_SIZE]
     if not posts:
         return None
     pager = {"older": None, "newer": None}
