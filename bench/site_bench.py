@@ -225,6 +225,9 @@ timed(build, "_write_feeds", "feeds (site and tags)")
 timed(build, "write_sitemap_chunk", "sitemap chunk")
 timed(build, "write_sitemap_index", "sitemap index and pages sitemap")
 timed(build, "write_static", "static files")
+# The files are written by a thread of the job's while it renders the next (build._Writer):
+# what is left of their writes, fsyncs and renames when the job has rendered everything.
+timed(build, "_wait_for_writes", "waiting for the files' writes (fsync, rename)")
 from editorial.operations import accounts, posts, review
 from editorial.tasks import publishing as publisher
 from editorial.domain.interchange import parse_post

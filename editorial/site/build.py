@@ -11,11 +11,15 @@ The pages are in ``pages``, the feeds and sitemaps in ``feeds``, the whole rebui
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import queue
 import re
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -48,22 +52,73 @@ class Changes:
 
 # write_file's temporary names: ".<name>.<uuid4 hex>.tmp".
 _TEMPORARY = re.compile(r"\.[^/]+\.[0-9a-f]{32}\.tmp")
-_TIDIED: ContextVar[set[Path] | None] = ContextVar("site_tidied", default=None)
+
+
+class _Writer:
+    """A job's files, written in the order they are given by a thread of its own: each is
+    written, fsynced and renamed into place exactly as ``write_file`` does it alone, one after
+    the other, while the job renders the next (the fsyncs wait for the disk, not the CPU).
+    The first failure stops every write after it and is raised to the job, at its next write
+    or when it ends; the job ends only once every file given is in place."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self.tidied: set[Path] = set()
+        self._thread = threading.Thread(target=self._run, name="site-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (action := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    action()
+                except BaseException as exc:  # noqa: BLE001 - raised in the job's thread
+                    self._error = exc
+
+    def put(self, action: Callable[[], None]) -> None:
+        self._raise()
+        self._queue.put(action)
+
+    def close(self) -> None:
+        """Wait for every file given; raise the first failure."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+_WRITER: ContextVar[_Writer | None] = ContextVar("site_writer", default=None)
 
 
 @contextmanager
 def _tidying() -> Iterator[None]:
-    """While a job writes (holding the site lock, so no other job is writing), each folder it
-    writes into is first cleared of the temporary files a killed job left there."""
-    token = _TIDIED.set(set())
+    """While a job writes (holding the site lock, so no other job is writing), its files are
+    written in order by a ``_Writer``, and each folder it writes into is first cleared of the
+    temporary files a killed job left there."""
+    writer = _Writer()
+    token = _WRITER.set(writer)
     try:
         yield
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            _wait_for_writes(writer)  # what was given is written (or not) before the error
+        raise
+    else:
+        _wait_for_writes(writer)
     finally:
-        _TIDIED.reset(token)
+        _WRITER.reset(token)
 
 
-def _tidy(directory: Path) -> None:
-    tidied = _TIDIED.get()
+def _wait_for_writes(writer: _Writer) -> None:
+    # Apart, so that the site bench can time what the job still waits for at its end.
+    writer.close()
+
+
+def _tidy(directory: Path, tidied: set[Path] | None) -> None:
     if tidied is None or directory in tidied:
         return
     tidied.add(directory)
@@ -76,17 +131,36 @@ def _tidy(directory: Path) -> None:
             Path(entry.path).unlink(missing_ok=True)
 
 
-def write_file(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically; leave an identical file alone. True if written."""
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; leave an identical file alone. In a job
+    (``write_changes``), the job's writer thread writes it, after every file given before."""
     if _BUILDING.get() is not None:
         # A rebuild's fresh directory: nobody reads it before the swap, and one sync before
         # the swap makes it durable.
         write_fresh(path, data)
-        return True
-    _tidy(path.parent)
+        return
+    writer = _WRITER.get()
+    if writer is None:
+        _write_now(path, data, None)
+    else:
+        writer.put(functools.partial(_write_now, path, data, writer.tidied))
+
+
+def remove_folder(directory: Path) -> None:
+    """Remove a folder of the site (in a job, in its turn among the job's files)."""
+    writer = _WRITER.get()
+    remove = functools.partial(shutil.rmtree, directory, ignore_errors=True)
+    if writer is None:
+        remove()
+    else:
+        writer.put(remove)
+
+
+def _write_now(path: Path, data: bytes, tidied: set[Path] | None) -> None:
+    _tidy(path.parent, tidied)
     try:
         if path.read_bytes() == data:
-            return False
+            return
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +173,6 @@ def write_file(path: Path, data: bytes) -> bool:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return True
 
 
 def write_fresh(path: Path, data: bytes) -> None:
@@ -159,7 +232,7 @@ def write_indexes(changes: Changes) -> list[str]:
         page = pages.tag_page(slug, name, posts)
         directory = root / "tags" / slug
         if page is None:
-            shutil.rmtree(directory, ignore_errors=True)
+            remove_folder(directory)
             continue
         write_file(directory / "index.html", page)
         posts = posts[: feeds.FEED_SIZE]
