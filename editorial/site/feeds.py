@@ -103,6 +103,7 @@ class Entry:
     item: Item
     feedgen: FeedEntry
     json: dict[str, Any]
+    json_text: str = ""  # ``json`` as json_feed writes it (made by ``of``)
 
     @classmethod
     def of(cls, item: Item) -> Entry:
@@ -134,7 +135,7 @@ class Entry:
             "authors": [{"name": xml_safe(item.author)}],
             "tags": [xml_safe(tag) for tag in item.tags],
         }
-        return cls(item, entry, data)
+        return cls(item, entry, data, _json_text(data))
 
 
 def _entries(items: Sequence[Item | Entry]) -> list[Entry]:
@@ -214,10 +215,16 @@ def json_feed(channel: Channel, items: Sequence[Item | Entry]) -> bytes:
             if channel.hubs
             else {}
         ),
-        "items": [entry.json for entry in _entries(items)],
     }
+    # The items last, each as its entry wrote it once: the same text as json.dumps of the
+    # whole (a list is "[" + its items joined by ", " + "]"), without encoding them again.
+    items_text = ", ".join(entry.json_text or _json_text(entry.json) for entry in _entries(items))
     # Not indented: json's C encoder writes only unindented JSON, several times as fast.
-    return (json.dumps(data, ensure_ascii=False) + "\n").encode()
+    return f'{_json_text(data)[:-1]}, "items": [{items_text}]}}\n'.encode()
+
+
+def _json_text(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False)
 
 
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -1,14 +1,17 @@
 """What keeps a publish fast without changing what it writes: a job's files written in order
-by a thread of their own."""
+by a thread of their own, and the JSON Feed's items written once."""
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from editorial.site import build
+from editorial.site import feeds as sitefeeds
 
 pytestmark = pytest.mark.publisher
 
@@ -58,3 +61,34 @@ def test_the_job_error_waits_for_the_files_given_before_it(tmp_path: Path):
         build.write_file(tmp_path / "before", b"x")
         raise RuntimeError("the job failed")
     assert (tmp_path / "before").read_bytes() == b"x"
+
+
+def test_the_json_feed_is_what_json_dumps_writes(app):
+    items = [
+        sitefeeds.Item(
+            id=f"urn:uuid:{n}",
+            url=f"https://example.org/posts/ä-{n}/",
+            title='Quotes " and \\ and \u2028 and \x01',
+            summary="Summary <b>",
+            content_html="<p>ü 😀</p>",
+            author="A",
+            published_at=datetime(2026, 1, n),
+            updated_at=datetime(2026, 1, n + 1, tzinfo=UTC),
+            tags=["a", "ü"],
+        )
+        for n in range(1, 4)
+    ]
+    for hubs in ((), ("https://hub.example/",)):
+        channel = sitefeeds.Channel(
+            "Site", "https://example.org/", "https://example.org/feed", "d", hubs=hubs
+        )
+        for given in ([], items, [sitefeeds.Entry.of(item) for item in items]):
+            data = json.loads(sitefeeds.json_feed(channel, given))
+            entries = [
+                sitefeeds.Entry.of(item) if isinstance(item, sitefeeds.Item) else item
+                for item in given
+            ]
+            assert data["items"] == [entry.json for entry in entries]
+            whole = {**data, "items": [entry.json for entry in entries]}
+            expected = (json.dumps(whole, ensure_ascii=False) + "\n").encode()
+            assert sitefeeds.json_feed(channel, given) == expected
