@@ -215,20 +215,36 @@ def write_indexes(changes: Changes) -> list[str]:
     the folders whose feeds it wrote ("" for the site's, "tags/<slug>/")."""
     root = site_dir()
     title = current_app.config["SITE_TITLE"]
-    known: dict[int, feeds.Entry] = {}  # a post in several feeds is rendered for them once
-    archived = pages.archived_pages()
+    last = pages.last_seq()
+    archived = pages.archived_pages(-(-last // pages.PAGE_SIZE))
     written: list[str] = []
     for number in sorted({(seq - 1) // pages.PAGE_SIZE + 1 for seq in changes.seqs}):
         if number <= archived:  # the newest blocks are on the home page only
-            write_file(root / "page" / str(number) / "index.html", pages.archive_page(number))
+            page = pages.archive_page(number, archived=archived)
+            write_file(root / "page" / str(number) / "index.html", page)
     # The lists are read once for the page and the feed: the same rows, newest first.
     home = pages.home_posts(archived)
-    write_file(root / "index.html", pages.home_page(home, archived))
     listed = max(pages.PAGE_SIZE, feeds.FEED_SIZE)
-    for slug in sorted(changes.tags):
-        # Tags spelt two ways ("Python", "python") share a page; both builds name it alike.
-        name = pages.tag_name(slug) or changes.tags[slug]
-        posts = pages.tag_posts(slug, listed)
+    tags = sorted(changes.tags)
+    # Tags spelt two ways ("Python", "python") share a page; both builds name it alike.
+    names = pages.tag_names(tags)
+    lists = {slug: pages.tag_posts(slug, listed) for slug in tags}
+    # The home page holds the newest live posts, and all of them until the archive begins.
+    newest = home[: feeds.FEED_SIZE]
+    if len(newest) < feeds.FEED_SIZE and archived:
+        newest = db.session.scalars(
+            pages.live().order_by(Post.site_seq.desc()).limit(feeds.FEED_SIZE)
+        ).all()
+    # Every feed's entries at once (their corrections and the versions of those not made
+    # before, a query each); a post in several feeds is rendered for them once.
+    known: dict[int, feeds.Entry] = {}
+    in_feeds = {post.id: post for posts in lists.values() for post in posts[: feeds.FEED_SIZE]}
+    in_feeds.update((post.id, post) for post in newest)
+    feeds.feed_entries(list(in_feeds.values()), known)
+    write_file(root / "index.html", pages.home_page(home, archived))
+    for slug in tags:
+        name = names.get(slug) or changes.tags[slug]
+        posts = lists[slug]
         page = pages.tag_page(slug, name, posts)
         directory = root / "tags" / slug
         if page is None:
@@ -238,16 +254,10 @@ def write_indexes(changes: Changes) -> list[str]:
         posts = posts[: feeds.FEED_SIZE]
         _write_feeds(directory, f"tags/{slug}/", posts, f"{title}: {name}", known)
         written.append(f"tags/{slug}/")
-    # The home page holds the newest live posts, and all of them until the archive begins.
-    newest = home[: feeds.FEED_SIZE]
-    if len(newest) < feeds.FEED_SIZE and archived:
-        newest = db.session.scalars(
-            pages.live().order_by(Post.site_seq.desc()).limit(feeds.FEED_SIZE)
-        ).all()
     _write_feeds(root, "", newest, title, known)
     for seq in sorted(changes.seqs):
         write_sitemap_chunk((seq - 1) // feeds.SITEMAP_CHUNK + 1)
-    write_sitemap_index()
+    write_sitemap_index(last)
     return ["", *written]
 
 
@@ -255,9 +265,10 @@ def write_sitemap_chunk(number: int) -> None:
     write_file(site_dir() / "sitemaps" / f"posts-{number}.xml", feeds.posts_sitemap(number))
 
 
-def write_sitemap_index() -> None:
+def write_sitemap_index(last: int | None = None) -> None:
+    """The pages' sitemap and the sitemap index (``last``: ``pages.last_seq()``, if read)."""
     write_file(site_dir() / "sitemaps" / "pages.xml", feeds.pages_sitemap())
-    write_file(site_dir() / "sitemap.xml", feeds.site_sitemap_index())
+    write_file(site_dir() / "sitemap.xml", feeds.site_sitemap_index(last))
 
 
 def write_static() -> None:

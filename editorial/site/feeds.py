@@ -28,11 +28,12 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from flask import current_app
 
-from editorial.models import Post, PostTag, db, utcnow
+from editorial.models import Post, PostTag, Revision, db, utcnow
 from editorial.site.pages import (
     Correction,
     corrections_by_post,
     last_seq,
+    loaded_version,
     public_url,
     render_site,
     site_url,
@@ -317,34 +318,57 @@ def feed_entries(posts: list[Post], known: dict[int, Entry] | None = None) -> li
     missing = [post for post in posts if post.id not in known]
     corrections = corrections_by_post(post.id for post in missing) if missing else {}
     made = _made()
+    to_make: dict[int, tuple[Post, Hashable, tuple[Correction, ...]]] = {}
     for post in missing:
         notes = tuple(corrections.get(post.id, ()))
         key = _entry_key(post, notes, base)
         entry = made.get(key)
         if entry is None:
-            entry = Entry.of(_feed_item(post, notes, base))
+            to_make[post.id] = (post, key, notes)
+        else:
+            known[post.id] = entry
+    if to_make:
+        # Only the versions of the entries not made before are read, in one query (but those
+        # the session holds already, such as the post being published).
+        versions: dict[int, Any] = {}
+        for post, _, _ in to_make.values():
+            if (held := loaded_version(post)) is not None:
+                versions[held.id] = held
+        wanted = {post.published_revision_id for post, _, _ in to_make.values()} - set(versions)
+        if wanted:
+            query = sa.select(Revision.id, Revision.content, Revision.rendered)
+            for row in db.session.execute(query.where(Revision.id.in_(wanted))):
+                versions[row.id] = row
+        for post, key, notes in to_make.values():
+            version = versions[post.published_revision_id]
+            entry = Entry.of(_feed_item(post, version.content, version.rendered, notes, base))
             made.put(key, entry)
-        known[post.id] = entry
+            known[post.id] = entry
     return [known[post.id] for post in posts]
 
 
-def _feed_item(post: Post, corrections: tuple[Correction, ...], base: str) -> Item:
-    revision = post.published_revision
+def _feed_item(
+    post: Post,
+    content: dict[str, Any],
+    rendered: dict[str, Any],
+    corrections: tuple[Correction, ...],
+    base: str,
+) -> Item:
     return Item(
         id=post.feed_id,
         url=public_url(f"{base}posts/{post.public_slug}/"),
-        title=revision.content["title"],
-        summary=revision.content["summary"],
+        title=content["title"],
+        summary=content["summary"],
         content_html=render_site(
             _FEED_CONTENT,
-            post=revision.content,
-            html=revision.rendered,
+            post=content,
+            html=rendered,
             corrections=list(corrections),
         ),
         author=post.author.display_name,
         published_at=post.published_at,
         updated_at=post.live_updated_at or post.published_at,
-        tags=list(revision.content.get("tags", [])),
+        tags=list(content.get("tags", [])),
     )
 
 
@@ -430,8 +454,9 @@ def live_tag_slugs() -> sa.Select[tuple[str]]:
     )
 
 
-def site_sitemap_index() -> bytes:
-    """The site's ``sitemap.xml``: the pages' sitemap and every chunk of posts."""
-    chunks = -(-last_seq() // SITEMAP_CHUNK)
+def site_sitemap_index(last: int | None = None) -> bytes:
+    """The site's ``sitemap.xml``: the pages' sitemap and every chunk of posts (``last``:
+    ``last_seq()``, if read)."""
+    chunks = -(-(last_seq() if last is None else last) // SITEMAP_CHUNK)
     names = ["pages.xml"] + [f"posts-{n}.xml" for n in range(1, chunks + 1)]
     return sitemap_index([f"{site_url()}sitemaps/{name}" for name in names])

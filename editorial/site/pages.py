@@ -9,6 +9,8 @@ from the oldest so that they never shift when a post is added, none repeating th
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,13 +19,12 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 from werkzeug.urls import iri_to_uri
 
 from editorial.domain import disclosure, weighting
 from editorial.domain.interchange import parse_post
 from editorial.domain.markdown import render_markdown
-from editorial.models import Post, PostTag, Publication, db
+from editorial.models import Post, PostTag, Publication, Revision, db
 
 PAGE_SIZE = 20
 HOME_BLOCKS = 2  # the home page shows the newest blocks of PAGE_SIZE; the archive the rest
@@ -146,12 +147,9 @@ def site_url() -> str:
 
 
 def live() -> sa.Select[Any]:
-    """Posts on the site: those with a live version."""
-    return (
-        sa.select(Post)
-        .where(Post.published_revision_id.is_not(None))
-        .options(selectinload(Post.published_revision))  # lists read every post's content
-    )
+    """Posts on the site: those with a live version (their content is not read: a list shows
+    what ``cards`` keeps of it, a feed what ``feeds.feed_entries`` keeps)."""
+    return sa.select(Post).where(Post.published_revision_id.is_not(None))
 
 
 def corrections_of(post: Post) -> list[Correction]:
@@ -199,21 +197,90 @@ def post_page(post: Post) -> bytes:
     return html.encode()
 
 
-def _card(post: Post) -> dict[str, Any]:
-    content = post.published_revision.content
+class _Texts:
+    """What a card shows of a live version (title, summary, number of entries), kept per
+    process by the version: a revision never changes (its rows refuse updates), and the
+    post's feed id (a fresh UUID at its first publication) tells apart two databases that
+    number their revisions alike. The least recently used dropped past ``size``."""
+
+    def __init__(self, size: int = 4096):
+        self._texts: OrderedDict[tuple[str | None, int], tuple[str, str, int]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()  # a worker may run tasks in threads
+
+    def get(self, key: tuple[str | None, int]) -> tuple[str, str, int] | None:
+        with self._lock:
+            texts = self._texts.get(key)
+            if texts is not None:
+                self._texts.move_to_end(key)
+            return texts
+
+    def put(self, key: tuple[str | None, int], texts: tuple[str, str, int]) -> None:
+        with self._lock:
+            self._texts[key] = texts
+            while len(self._texts) > self._size:
+                self._texts.popitem(last=False)
+
+
+def _texts_of(content: dict[str, Any]) -> tuple[str, str, int]:
+    return content["title"], content["summary"], len(content.get("entries", []))
+
+
+def card_texts(posts: Iterable[Post]) -> dict[int, tuple[str, str, int]]:
+    """Title, summary and number of entries of live ``posts``' versions, by post id: those
+    this process has read before from memory, the others' contents in one query."""
+    kept: _Texts = current_app.extensions.setdefault("site_card_texts", _Texts())
+    texts: dict[int, tuple[str, str, int]] = {}
+    missing: dict[int, list[Post]] = {}
+    for post in posts:
+        found = kept.get((post.feed_id, post.published_revision_id))
+        if found is None:
+            missing.setdefault(post.published_revision_id, []).append(post)
+        else:
+            texts[post.id] = found
+    # The versions the session holds already (the post being published) are not read again.
+    held = [version for group in missing.values() if (version := loaded_version(group[0]))]
+    rows = [(version.id, version.content) for version in held]
+    if wanted := set(missing) - {version.id for version in held}:
+        query = sa.select(Revision.id, Revision.content).where(Revision.id.in_(wanted))
+        rows += db.session.execute(query).all()
+    for revision_id, content in rows:
+        found = _texts_of(content)
+        for post in missing[revision_id]:
+            kept.put((post.feed_id, revision_id), found)
+            texts[post.id] = found
+    return texts
+
+
+def loaded_version(post: Post) -> Revision | None:
+    """The post's live version if the session holds it already (None if not, never a query)."""
+    version = sa.inspect(post).attrs.published_revision.loaded_value
+    if isinstance(version, Revision) and version.id == post.published_revision_id:
+        return version
+    return None
+
+
+def cards(posts: list[Post]) -> list[dict[str, Any]]:
+    """What a list page shows of each of ``posts``."""
+    texts = card_texts(posts)
+    return [_card(post, texts[post.id]) for post in posts]
+
+
+def _card(post: Post, texts: tuple[str, str, int]) -> dict[str, Any]:
+    title, summary, entries = texts
     return {
-        "title": content["title"],
-        "summary": content["summary"],
+        "title": title,
+        "summary": summary,
         "slug": post.public_slug,
         "author": post.author.display_name,
         "published_at": post.published_at,
         "updated_at": post.live_updated_at,
-        "entries": len(content.get("entries", [])),
+        "entries": entries,
     }
 
 
 def _list_page(
-    cards: Iterable[dict[str, Any]],
+    listed: Iterable[dict[str, Any]],
     *,
     root: str,
     heading: str,
@@ -225,7 +292,7 @@ def _list_page(
         site_title=current_app.config["SITE_TITLE"],
         root=root,
         assets=f"{root}assets/",
-        cards=list(cards),
+        cards=list(listed),
         heading=heading,
         tag_feeds=tag_feeds,
         pager=pager,
@@ -268,12 +335,11 @@ def home_page(posts: list[Post] | None = None, archived: int | None = None) -> b
         )
         older = f"page/{(seq - 1) // PAGE_SIZE + 1}/" if seq else None
     pager = {"older": older, "newer": None}
-    cards = map(_card, posts)
-    return _list_page(cards, root="", heading="Latest rankings", pager=pager)
+    return _list_page(cards(posts), root="", heading="Latest rankings", pager=pager)
 
 
 def archive_page(
-    number: int, cards: list[dict[str, Any]] | None = None, archived: int | None = None
+    number: int, listed: list[dict[str, Any]] | None = None, archived: int | None = None
 ) -> bytes:
     """Archive page ``number`` (of ``archived``): the posts first published in that block of
     PAGE_SIZE.
@@ -282,19 +348,19 @@ def archive_page(
     rewrites no archive page but when it starts a new block: then the block that leaves the
     home page becomes a page, and the page before it links to it instead of to the home page.
     """
-    if cards is None:
+    if listed is None:
         low, high = (number - 1) * PAGE_SIZE + 1, number * PAGE_SIZE
         posts = db.session.scalars(
             live().where(Post.site_seq.between(low, high)).order_by(Post.site_seq.desc())
         ).all()
-        cards = [_card(p) for p in posts]
+        listed = cards(posts)
     archived = archived if archived is not None else archived_pages()
     pager = {
         "older": f"../{number - 1}/" if number > 1 else None,
         "newer": f"../{number + 1}/" if number < archived else "../../",
     }
     heading = f"Archive, page {number}"
-    return _list_page(cards, root="../../", heading=heading, pager=pager)
+    return _list_page(listed, root="../../", heading=heading, pager=pager)
 
 
 def tag_posts(slug: str, limit: int | None = None) -> list[Post]:
@@ -308,6 +374,19 @@ def tag_name(slug: str) -> str | None:
     return db.session.scalar(sa.select(sa.func.min(PostTag.name)).where(PostTag.slug == slug))
 
 
+def tag_names(slugs: Iterable[str]) -> dict[str, str]:
+    """How each tag of ``slugs`` with a post is written, as ``tag_name`` says (one query)."""
+    slugs = list(slugs)
+    if not slugs:
+        return {}
+    query = (
+        sa.select(PostTag.slug, sa.func.min(PostTag.name))
+        .where(PostTag.slug.in_(slugs))
+        .group_by(PostTag.slug)
+    )
+    return {slug: name for slug, name in db.session.execute(query)}
+
+
 def tag_page(slug: str, name: str, posts: list[Post] | None = None) -> bytes | None:
     """A tag's page: its newest posts (``posts``: the first PAGE_SIZE of them, as
     ``tag_posts`` gives them); None once no live post has the tag."""
@@ -315,9 +394,8 @@ def tag_page(slug: str, name: str, posts: list[Post] | None = None) -> bytes | N
     if not posts:
         return None
     pager = {"older": None, "newer": None}
-    cards = map(_card, posts)
     heading = f"Tagged “{name}”"
-    return _list_page(cards, root="../../", heading=heading, pager=pager, tag_feeds=True)
+    return _list_page(cards(posts), root="../../", heading=heading, pager=pager, tag_feeds=True)
 
 
 def _article(

@@ -1,17 +1,22 @@
 """What keeps a publish fast without changing what it writes: a job's files written in order
-by a thread of their own, and the JSON Feed's items written once."""
+by a thread of their own, each list's cards kept per process by version, and the JSON Feed's
+items written once."""
 
 from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from editorial.site import build
+from editorial.models import db, utcnow
+from editorial.site import build, pages
 from editorial.site import feeds as sitefeeds
+from editorial.tasks import publishing as publisher
+from tests.helpers.publisher import approve, edit
 
 pytestmark = pytest.mark.publisher
 
@@ -61,6 +66,44 @@ def test_the_job_error_waits_for_the_files_given_before_it(tmp_path: Path):
         build.write_file(tmp_path / "before", b"x")
         raise RuntimeError("the job failed")
     assert (tmp_path / "before").read_bytes() == b"x"
+
+
+def test_cards_are_read_once_per_version_and_show_the_live_one(app, publish, reviewer, site):
+    posts = [publish(n) for n in range(1, 4)]
+    db.session.expire_all()
+    listed = pages.home_posts()
+    assert not any(pages.loaded_version(post) for post in listed)  # lists read no content
+    first = pages.cards(listed)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert pages.cards(listed) == first
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert statements == []  # the second time, from memory
+    assert [card["title"] for card in first] == [
+        post.published_revision.content["title"] for post in listed
+    ]
+    edit(posts[0], title="A new title for the first post", correction="Retitled.")
+    assert publisher.run(approve(posts[0], reviewer).id, now=utcnow() + timedelta(days=1))
+    db.session.expire_all()
+    again = {card["slug"]: card["title"] for card in pages.cards(pages.home_posts())}
+    assert again[posts[0].public_slug] == "A new title for the first post"
+    assert "A new title for the first post" in (site / "index.html").read_text()
+
+
+def test_tag_names_read_at_once_are_those_read_one_by_one(app, publish):
+    for n in range(1, 4):
+        publish(n)
+    slugs = ["python", "series-1", "series-2", "no-such-tag"]
+    assert pages.tag_names(slugs) == {
+        slug: pages.tag_name(slug) for slug in slugs if pages.tag_name(slug)
+    }
+    assert pages.tag_names([]) == {}
 
 
 def test_the_json_feed_is_what_json_dumps_writes(app):
