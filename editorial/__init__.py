@@ -52,8 +52,9 @@ def create_app(
         subscriptions,
     )
     from editorial.web.forms import IdConverter
+    from editorial.web.routing import EditorialFlask
 
-    app = Flask(
+    app = EditorialFlask(
         __name__,
         instance_path=instance_path or os.environ.get("EDITORIAL_INSTANCE_PATH") or None,
         template_folder=str(PROJECT_ROOT / "templates"),
