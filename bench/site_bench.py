@@ -97,7 +97,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from editorial import create_app
 from editorial.models import db, Post, Revision, User
-from editorial.site.pages import render_post_page
+from editorial.site.post_page import render_post_page
 app = create_app()
 out = Path(app.config["SITE_DIR"]).parent / f"reference-{uuid.uuid4().hex}"
 query = (

@@ -30,7 +30,7 @@ from flask import current_app
 
 from editorial.models import JobStatus, Post, PublishJob, db
 from editorial.operations import publishing, websub
-from editorial.site import feeds, pages
+from editorial.site import feeds, pages, post_page
 
 ASSETS = (
     "site.css",
@@ -200,7 +200,7 @@ def site_dir() -> Path:
 
 
 def write_post(post: Post) -> None:
-    write_file(site_dir() / "posts" / post.public_slug / "index.html", pages.post_page(post))
+    write_file(site_dir() / "posts" / post.public_slug / "index.html", post_page.post_page(post))
 
 
 def _write_feeds(

@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from editorial.models import Post, PostTag, Publication, Revision, User, db
-from editorial.site import build, feeds, pages
-from editorial.site.pages import Correction, render_post_page
+from editorial.site import build, feeds, formats, pages, post_page
+from editorial.site.pages import Correction
+from editorial.site.post_page import render_post_page
 
 
 def rebuild(progress: Callable[[int], None] | None = None) -> Path:
@@ -79,7 +80,7 @@ def _write_the_rest(progress: Callable[[int], None]) -> None:
             Post.public_slug.is_not(None), Post.published_revision_id.is_(None)
         )
         for post in db.session.scalars(retracted):
-            writer.write(posts / post.public_slug / "index.html", pages.post_page(post))
+            writer.write(posts / post.public_slug / "index.html", post_page.post_page(post))
             progress(1)
     db.session.expunge_all()
     tags = db.session.execute(
@@ -227,7 +228,7 @@ def _write_chunk(writer: _FreshWriter, number: int, cards: list[dict[str, Any]],
         (f"{site_url}posts/{card['slug']}/", card["updated_at"] or card["published_at"])
         for card in cards
     ]
-    writer.write(root / "sitemaps" / f"posts-{number + 1}.xml", feeds.sitemap(urls))
+    writer.write(root / "sitemaps" / f"posts-{number + 1}.xml", formats.sitemap(urls))
 
 
 def _start_second_process(

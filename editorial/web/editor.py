@@ -34,7 +34,7 @@ from editorial.operations.working_copy import (
     discard_working_copy,
     working_copy,
 )
-from editorial.site.pages import render_post_page
+from editorial.site.post_page import render_post_page
 from editorial.web.actions import attempt
 from editorial.web.checked_form import Checked
 from editorial.web.forms import db_id

@@ -25,7 +25,7 @@ from editorial.operations import posts as ops
 from editorial.operations.audit import action_label, events_query
 from editorial.operations.outbox import latest_job
 from editorial.operations.working_copy import working_copy
-from editorial.site.pages import render_post_page
+from editorial.site.post_page import render_post_page
 from editorial.web.actions import attempt
 from editorial.web.forms import EmptyForm, db_id
 from editorial.web.paging import paginate

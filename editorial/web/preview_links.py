@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from editorial.models import Post, PreviewLink, Role, db, utcnow
 from editorial.operations import preview_links as previews
 from editorial.operations.working_copy import working_copy
-from editorial.site.pages import render_post_page
+from editorial.site.post_page import render_post_page
 from editorial.web.actions import attempt
 from editorial.web.forms import EmptyForm, db_id
 from editorial.web.paging import paginate

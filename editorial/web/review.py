@@ -16,7 +16,7 @@ from editorial.domain.workflow import PostState
 from editorial.models import Post, Role, utcnow
 from editorial.operations import comments, freshness, outbox, review, review_queue
 from editorial.operations import posts as ops
-from editorial.site import pages
+from editorial.site import pages, post_page
 from editorial.web.actions import attempt
 from editorial.web.forms import db_id
 from editorial.web.paging import page_arg
@@ -139,7 +139,7 @@ def _scoring(content: dict[str, Any]) -> dict[str, Any] | None:
     which weighting each entry would rank first; None for a post without them, or one whose
     content no longer parses (its findings say why)."""
     try:
-        shown = pages.scoring(content)
+        shown = post_page.scoring(content)
         if shown is not None:
             # Every entry, where the public page names its top few: the reviewer checks
             # that the order the author chose is one the scores can give.

@@ -13,7 +13,7 @@ import pytest
 from editorial.domain.markdown import render_content
 from editorial.models import utcnow
 from editorial.site import build
-from editorial.site.pages import render_post_page
+from editorial.site.post_page import render_post_page
 from tests.conftest import sample
 
 ADDRESS = "/site/posts/best-backend-frameworks-2026/"

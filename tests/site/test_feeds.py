@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import feedparser
 import pytest
 
-from editorial.site import feeds
+from editorial.site import formats
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -29,8 +29,8 @@ HOSTILE = {
 CONTROLS = str.maketrans("", "", "\x00\x0b\x1f")
 
 
-def _item(key: str, text: str, n: int) -> feeds.Item:
-    return feeds.Item(
+def _item(key: str, text: str, n: int) -> formats.Item:
+    return formats.Item(
         id=f"urn:uuid:00000000-0000-4000-8000-{n:012d}",
         url=f"https://example.org/site/posts/{key}/?from=feed&n={n}",
         title=text,
@@ -44,7 +44,7 @@ def _item(key: str, text: str, n: int) -> feeds.Item:
 
 
 ITEMS = [_item(key, text, n) for n, (key, text) in enumerate(HOSTILE.items())]
-CHANNEL = feeds.Channel(
+CHANNEL = formats.Channel(
     title="Honest <Rankings> & ]]> co",
     home_url="https://example.org/site/?a=1&b=2",
     feed_url="https://example.org/site/feed",
@@ -56,7 +56,7 @@ def _clean(text: str) -> str:
     return text.translate(CONTROLS)
 
 
-@pytest.mark.parametrize("write", [feeds.rss, feeds.atom], ids=["rss", "atom"])
+@pytest.mark.parametrize("write", [formats.rss, formats.atom], ids=["rss", "atom"])
 def test_hostile_items_give_a_well_formed_feed(write):
     parsed = feedparser.parse(write(CHANNEL, ITEMS))
     assert parsed.bozo == 0, parsed.get("bozo_exception")
@@ -67,7 +67,7 @@ def test_hostile_items_give_a_well_formed_feed(write):
 
 def test_rss_carries_every_text_exactly(tmp_path):
     """XML escaping round-trips: what an XML parser reads back is the text, controls removed."""
-    channel = ET.fromstring(feeds.rss(CHANNEL, ITEMS)).find("channel")  # noqa: S314
+    channel = ET.fromstring(formats.rss(CHANNEL, ITEMS)).find("channel")  # noqa: S314
     assert channel.findtext("title") == _clean(CHANNEL.title)
     for node, item in zip(channel.findall("item"), ITEMS, strict=True):
         assert node.findtext("title") == _clean(item.title)
@@ -83,7 +83,7 @@ def test_rss_carries_every_text_exactly(tmp_path):
 
 
 def test_atom_carries_every_text_exactly():
-    root = ET.fromstring(feeds.atom(CHANNEL, ITEMS))  # noqa: S314
+    root = ET.fromstring(formats.atom(CHANNEL, ITEMS))  # noqa: S314
     for node, item in zip(root.findall(f"{ATOM}entry"), ITEMS, strict=True):
         assert node.findtext(f"{ATOM}id") == item.id
         assert node.findtext(f"{ATOM}title") == _clean(item.title)
@@ -94,7 +94,7 @@ def test_atom_carries_every_text_exactly():
 
 
 def test_rtl_and_emoji_survive_feedparser():
-    parsed = feedparser.parse(feeds.atom(CHANNEL, ITEMS))
+    parsed = feedparser.parse(formats.atom(CHANNEL, ITEMS))
     titles = {e.id: e.title for e in parsed.entries}
     for item in ITEMS:
         if any(k in item.url for k in ("arabic", "hebrew", "emoji")):
@@ -102,7 +102,7 @@ def test_rtl_and_emoji_survive_feedparser():
 
 
 def test_json_feed_is_json_feed_1_1():
-    data = json.loads(feeds.json_feed(CHANNEL, ITEMS))
+    data = json.loads(formats.json_feed(CHANNEL, ITEMS))
     assert data["version"] == "https://jsonfeed.org/version/1.1"
     assert data["title"] == CHANNEL.title
     assert data["home_page_url"] == CHANNEL.home_url
@@ -125,31 +125,31 @@ def test_json_feed_is_json_feed_1_1():
 def test_json_feed_survives_a_lone_surrogate():
     """Like the XML feeds ("any title or body yields a valid feed"): no crash, valid UTF-8."""
     item = _item("surrogate", "half a pair: \ud83d and on", 1)
-    (entry,) = json.loads(feeds.json_feed(CHANNEL, [item]).decode("utf-8"))["items"]
+    (entry,) = json.loads(formats.json_feed(CHANNEL, [item]).decode("utf-8"))["items"]
     assert (entry["id"], entry["title"]) == (item.id, "half a pair:  and on")
-    assert feedparser.parse(feeds.atom(CHANNEL, [item])).bozo == 0
+    assert feedparser.parse(formats.atom(CHANNEL, [item])).bozo == 0
 
 
-@pytest.mark.parametrize("write", [feeds.rss, feeds.atom, feeds.json_feed])
+@pytest.mark.parametrize("write", [formats.rss, formats.atom, formats.json_feed])
 def test_same_input_gives_the_same_bytes(write):
     first = write(CHANNEL, ITEMS)
-    copies = [feeds.Item(**vars(i)) for i in ITEMS]
+    copies = [formats.Item(**vars(i)) for i in ITEMS]
     assert write(CHANNEL, copies) == first
     assert write(CHANNEL, ITEMS) == first
 
 
-@pytest.mark.parametrize("write", [feeds.rss, feeds.atom, feeds.json_feed])
+@pytest.mark.parametrize("write", [formats.rss, formats.atom, formats.json_feed])
 def test_feed_dates_come_from_the_items_not_the_clock(write):
     """The channel's date is the newest item's: an empty feed and aware datetimes included."""
     later = datetime(2026, 3, 2, 12, 0, tzinfo=timezone(timedelta(hours=3)))  # 09:00 UTC
-    aware = [feeds.Item(**{**vars(ITEMS[0]), "updated_at": later})]
-    naive = [feeds.Item(**{**vars(ITEMS[0]), "updated_at": datetime(2026, 3, 2, 9, 0)})]
+    aware = [formats.Item(**{**vars(ITEMS[0]), "updated_at": later})]
+    naive = [formats.Item(**{**vars(ITEMS[0]), "updated_at": datetime(2026, 3, 2, 9, 0)})]
     assert write(CHANNEL, aware) == write(CHANNEL, naive)
     # An empty feed is dated by its channel (never 1970).
     built = datetime(2026, 3, 5, 7, 30, tzinfo=UTC)
-    empty = feeds.Channel(**{**vars(CHANNEL), "updated_at": built})
+    empty = formats.Channel(**{**vars(CHANNEL), "updated_at": built})
     assert write(empty, []) == write(empty, [])
-    if write is not feeds.json_feed:
+    if write is not formats.json_feed:
         parsed = feedparser.parse(write(empty, []))
         assert parsed.bozo == 0
         assert b"1970" not in write(empty, [])
@@ -161,7 +161,7 @@ def test_sitemap_escapes_and_parses():
         ("https://example.org/site/?a=1&b=2", None),
         ("https://example.org/site/posts/x/?q=<tag>&r=\"'", datetime(2026, 3, 2, 23, 30)),
     ]
-    data = feeds.sitemap(urls)
+    data = formats.sitemap(urls)
     assert b"&amp;" in data and b"?a=1&b" not in data
     root = ET.fromstring(data)  # noqa: S314
     assert root.tag == f"{SITEMAP}urlset"
@@ -170,11 +170,11 @@ def test_sitemap_escapes_and_parses():
     ]
     lastmods = [n.findtext(f"{SITEMAP}lastmod") for n in root.findall(f"{SITEMAP}url")]
     assert lastmods == [None, "2026-03-02"]
-    assert feeds.sitemap(urls) == data
+    assert formats.sitemap(urls) == data
 
 
 def test_sitemap_index_escapes_and_parses():
     names = ["https://example.org/site/sitemaps/pages.xml?x=1&y=2", "https://e.org/s/posts-1.xml"]
-    root = ET.fromstring(feeds.sitemap_index(names))  # noqa: S314
+    root = ET.fromstring(formats.sitemap_index(names))  # noqa: S314
     assert root.tag == f"{SITEMAP}sitemapindex"
     assert [n.text for n in root.iter(f"{SITEMAP}loc")] == names

@@ -14,7 +14,8 @@ import pytest
 
 from editorial import create_app
 from editorial.domain.markdown import render_content
-from editorial.site.pages import Correction, render_post_page, short_address
+from editorial.site.pages import Correction, short_address
+from editorial.site.post_page import render_post_page
 from tests.conftest import SAMPLES, _config, sample
 
 SAMPLE_NAMES = sorted(p.stem for p in SAMPLES.glob("*.json"))

@@ -13,8 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from editorial.models import db, utcnow
-from editorial.site import build, pages
-from editorial.site import feeds as sitefeeds
+from editorial.site import build, formats, pages
 from editorial.tasks import publishing as publisher
 from tests.helpers.publisher import approve, edit
 
@@ -108,7 +107,7 @@ def test_tag_names_read_at_once_are_those_read_one_by_one(app, publish):
 
 def test_the_json_feed_is_what_json_dumps_writes(app):
     items = [
-        sitefeeds.Item(
+        formats.Item(
             id=f"urn:uuid:{n}",
             url=f"https://example.org/posts/ä-{n}/",
             title='Quotes " and \\ and \u2028 and \x01',
@@ -122,16 +121,15 @@ def test_the_json_feed_is_what_json_dumps_writes(app):
         for n in range(1, 4)
     ]
     for hubs in ((), ("https://hub.example/",)):
-        channel = sitefeeds.Channel(
+        channel = formats.Channel(
             "Site", "https://example.org/", "https://example.org/feed", "d", hubs=hubs
         )
-        for given in ([], items, [sitefeeds.Entry.of(item) for item in items]):
-            data = json.loads(sitefeeds.json_feed(channel, given))
+        for given in ([], items, [formats.Entry.of(item) for item in items]):
+            data = json.loads(formats.json_feed(channel, given))
             entries = [
-                sitefeeds.Entry.of(item) if isinstance(item, sitefeeds.Item) else item
-                for item in given
+                formats.Entry.of(item) if isinstance(item, formats.Item) else item for item in given
             ]
             assert data["items"] == [entry.json for entry in entries]
             whole = {**data, "items": [entry.json for entry in entries]}
             expected = (json.dumps(whole, ensure_ascii=False) + "\n").encode()
-            assert sitefeeds.json_feed(channel, given) == expected
+            assert formats.json_feed(channel, given) == expected

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from editorial.domain.markdown import render_content
-from editorial.site.pages import render_post_page
+from editorial.site.post_page import render_post_page
 from tests.conftest import need_service
 from tests.site.conftest import hostile_content
 
