@@ -187,6 +187,9 @@ def _restore_people(world: World) -> None:
         db.session.commit()
 
 
+_EVENTS = (("INSERT", ""), ("DELETE", ""), ("UPDATE", "WHEN {differs}"))
+
+
 class Changes:
     """Whether a request changed anything, and in which tables: triggers count, per table, the
     rows inserted, deleted or updated to other values (a column in VOLATILE aside: a token's
@@ -194,6 +197,7 @@ class Changes:
 
     def __init__(self, app: Any):
         self.watch = sqlite3.connect(sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+        self._drop()  # a sweep that failed midway may have left them
         self.watch.execute("CREATE TABLE sweep_writes (name TEXT PRIMARY KEY, n INTEGER)")
         for table in db.metadata.sorted_tables:
             name = table.name
@@ -205,13 +209,22 @@ class Changes:
                 for c in table.columns
                 if c.name not in VOLATILE
             )
-            for event, when in (("INSERT", ""), ("DELETE", ""), ("UPDATE", f"WHEN {differs}")):
+            for event, when in _EVENTS:
                 self.watch.execute(
                     f'CREATE TRIGGER "sweep_{event}_{name}" AFTER {event} ON "{name}" '
-                    f"{when} BEGIN {count}; END"
+                    + when.format(differs=differs)
+                    + f" BEGIN {count}; END"
                 )
         self.watch.commit()
         self.reset()
+
+    def _drop(self) -> None:
+        """Take the triggers and their table away: the database outlives the test."""
+        for table in db.metadata.sorted_tables:
+            for event, _ in _EVENTS:
+                self.watch.execute(f'DROP TRIGGER IF EXISTS "sweep_{event}_{table.name}"')
+        self.watch.execute("DROP TABLE IF EXISTS sweep_writes")
+        self.watch.commit()
 
     def _counts(self) -> dict[str, int]:
         return dict(self.watch.execute("SELECT name, n FROM sweep_writes").fetchall())
@@ -230,6 +243,7 @@ class Changes:
         return changed
 
     def close(self) -> None:
+        self._drop()
         self.watch.close()
 
 
@@ -332,42 +346,51 @@ def _routes(app: Any) -> list[tuple[str, Any]]:
     )
 
 
-def sweep(world: World) -> dict[tuple[str, str | None, str], str]:
-    """(route, state, actor) -> the answer, for every route, state and actor."""
+def route_keys(app: Any) -> set[str]:
+    """Every route of the app as TABLE names it (``POST /posts/<id>/edit``)."""
+    return {_key(method, rule) for method, rule in _routes(app)}
+
+
+def sweep(world: World, states: tuple[str, ...] = STATES) -> dict[tuple[str, str | None, str], str]:
+    """(route, state, actor) -> the answer, for every route and actor in each of ``states``
+    (the routes with no post are asked in the first state of STATES only)."""
     seen: dict[tuple[str, str | None, str], str] = {}
     routes = _routes(world.app)
     changes = Changes(world.app)
-    for state in STATES:
-        add_posts(world, state)
-        for actor in ACTORS:
-            sign_in(world, actor)
-        changes.reset()
-        for method, rule in routes:
-            about_a_post = _about_a_post(rule)
-            if not about_a_post and state != STATES[0]:
-                continue
+    try:
+        for state in states:
+            add_posts(world, state)
             for actor in ACTORS:
-                if method != "GET":
-                    changes.before()
-                response = _send(world, actor, method, rule)
-                changed = method != "GET" and changes.after()
-                key = _key(method, rule)
-                seen[(key, state if about_a_post else None, actor)] = _outcome(response, changed)
-                where = f"{key} as {actor} in {state}"
-                assert response.status_code != 500, where
-                if rule.endpoint != "sitefiles.serve":  # the public site shows what is live
-                    page = response.get_data(as_text=True)
-                    for owner in MUST_NOT_SEE.get(actor, ()):
-                        assert SECRET[owner] not in page, f"{where}: {owner}'s post leaked"
-                if changed:  # start again from a clean world: the same people, a fresh post
-                    if changed & {"user", "user_role"}:
-                        _restore_people(world)
-                    owner = "author_rv" if actor == "author_rv" and about_a_post else "author"
-                    if changed - PEOPLE_TABLES:
-                        world.posts[owner] = _one_post(world, owner, state)
-                    else:  # the post is as it was: a new invitation and token will do
-                        world.posts[owner] |= _unused(world)
-                    sign_in(world, actor)
-                    changes.reset()
-    changes.close()
+                sign_in(world, actor)
+            changes.reset()
+            for method, rule in routes:
+                about_a_post = _about_a_post(rule)
+                if not about_a_post and state != STATES[0]:
+                    continue
+                for actor in ACTORS:
+                    if method != "GET":
+                        changes.before()
+                    response = _send(world, actor, method, rule)
+                    changed = method != "GET" and changes.after()
+                    key = _key(method, rule)
+                    where_seen = state if about_a_post else None
+                    seen[(key, where_seen, actor)] = _outcome(response, changed)
+                    where = f"{key} as {actor} in {state}"
+                    assert response.status_code != 500, where
+                    if rule.endpoint != "sitefiles.serve":  # the public site shows what is live
+                        page = response.get_data(as_text=True)
+                        for owner in MUST_NOT_SEE.get(actor, ()):
+                            assert SECRET[owner] not in page, f"{where}: {owner}'s post leaked"
+                    if changed:  # start again from a clean world: the same people, a fresh post
+                        if changed & {"user", "user_role"}:
+                            _restore_people(world)
+                        owner = "author_rv" if actor == "author_rv" and about_a_post else "author"
+                        if changed - PEOPLE_TABLES:
+                            world.posts[owner] = _one_post(world, owner, state)
+                        else:  # the post is as it was: a new invitation and token will do
+                            world.posts[owner] |= _unused(world)
+                        sign_in(world, actor)
+                        changes.reset()
+    finally:
+        changes.close()
     return seen
