@@ -43,11 +43,23 @@ def render_markdown(text: str | None) -> str:
     """Render one Markdown field to sanitised HTML ('' for empty input)."""
     if not text:
         return ""
+    clean = _sanitised(text)
+    # An affiliate link says so to search engines: rel="sponsored" (the sanitiser gave every
+    # link the same rel, after its href and title, which it escaped). Which links are affiliate
+    # is configured, so this is done on every call, after the cache.
+    return _LINK_REL.sub(_sponsored, clean) if "<a " in clean else clean
+
+
+@lru_cache(maxsize=4096)
+def _sanitised(text: str) -> str:
+    """A field's sanitised HTML, kept by its text: a save, an autosave or a findings refresh
+    renders every field of the post again, and nearly all of them are as they were (a 50-entry,
+    20-criterion post has some 1,100). Rendering depends on the text alone."""
     html = _parser().render(text)
     # Writers' headings sit inside a page that owns h1/h2; shift them down.
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
-    clean = nh3.clean(
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -55,9 +67,6 @@ def render_markdown(text: str | None) -> str:
         link_rel="nofollow noopener noreferrer",
         filter_style_properties={"text-align"},
     ).strip()
-    # An affiliate link says so to search engines: rel="sponsored" (the sanitiser gave every
-    # link the same rel, after its href and title, which it escaped).
-    return _LINK_REL.sub(_sponsored, clean)
 
 
 _LINK_REL = re.compile(r'<a href="([^"]*)"([^>]*) rel="nofollow noopener noreferrer">')

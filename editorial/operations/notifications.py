@@ -22,13 +22,22 @@ SEND_INVITATION = "editorial.mail.send_invitation"
 
 def notify(user: User, kind: str, message: str, post: Post | None = None) -> Notification:
     """Tell ``user`` something in the desk (and by e-mail after commit, when configured)."""
-    note = Notification(
-        user_id=user.id, post=post, kind=kind, message=message[:500], created_at=utcnow()
-    )
-    db.session.add(note)
+    return _notify_all([user], kind, message, post)[0]
+
+
+def _notify_all(
+    users: list[User], kind: str, message: str, post: Post | None
+) -> list[Notification]:
+    # One flush for all of them (each would otherwise be a round trip of its own).
+    now = utcnow()
+    notes = [
+        Notification(user_id=user.id, post=post, kind=kind, message=message[:500], created_at=now)
+        for user in users
+    ]
+    db.session.add_all(notes)
     db.session.flush()
-    db.session.info.setdefault(_PENDING, []).append(note.id)
-    return note
+    db.session.info.setdefault(_PENDING, []).extend(note.id for note in notes)
+    return notes
 
 
 def notify_reviewers(post: Post, message: str, kind: str = "queue") -> None:
@@ -39,8 +48,8 @@ def notify_reviewers(post: Post, message: str, kind: str = "queue") -> None:
         .join(UserRole)
         .where(UserRole.role == Role.REVIEWER, User.active, User.id != post.author_id)
     ).all()
-    for reviewer in reviewers:
-        notify(reviewer, kind, message, post)
+    if reviewers:
+        _notify_all(list(reviewers), kind, message, post)
 
 
 def mark_all_read(user: User) -> None:
