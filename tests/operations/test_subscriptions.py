@@ -99,7 +99,8 @@ def test_the_manage_token_finds_the_subscriber_until_the_secret_changes(app, mai
     subscriber = subscribed("c@example.org")
     token = subs.manage_token(subscriber)
     assert subs.by_manage_token(token) is subscriber
-    assert subs.by_manage_token(token[:-1] + "0") is None
+    other = "1" if token.endswith("0") else "0"  # one in 16 tokens ends in "0" already
+    assert subs.by_manage_token(token[:-1] + other) is None
     subs.unsubscribe(subscriber)
     assert subscriber.status == SubscriberStatus.UNSUBSCRIBED
     assert subs.by_manage_token(token) is subscriber  # the page still says so
