@@ -9,5 +9,12 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
+PIP=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+# uv (from PyPI, into the venv) installs the same packages in about half
+# pip's time; pip does it where uv cannot be had. Both compile the packages' bytecode.
+if [ -x .venv/bin/uv ] || "${PIP[@]}" uv >/dev/null 2>&1; then
+  .venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode -e ".[$EXTRAS]"
+else
+  "${PIP[@]}" --upgrade pip
+  "${PIP[@]}" -e ".[$EXTRAS]"
+fi
