@@ -114,6 +114,15 @@ def latest_job(post: Post) -> PublishJob | None:
     )
 
 
+def live_version(post: Post) -> tuple[int | None, str | None]:
+    """The post's live version and public address as the database has them now (the post's
+    own attributes hold what was read when it was loaded)."""
+    row = db.session.execute(
+        sa.select(Post.published_revision_id, Post.public_slug).where(Post.id == post.id)
+    ).one()
+    return row.published_revision_id, row.public_slug
+
+
 def latest_jobs(page: Sequence[Post]) -> dict[int, PublishJob]:
     """Each of these posts' most recent job, by post id (one query)."""
     if not page:

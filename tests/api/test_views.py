@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import threading
 
 import pytest
 
-from editorial.models import Role, db
+from editorial.models import Post, Role, db
+from editorial.operations import outbox
+from editorial.tasks import publishing as publisher
 from tests.conftest import sample
 from tests.helpers.accounts import add_user_with_token
 
@@ -223,3 +226,35 @@ def test_the_api_page_states_the_rate_limit_in_words(make_app):
     page = app.test_client().get("/api/v1/").get_data(as_text=True)
     assert "Each token may make 120 per minute and 2000 per hour requests" in page
     assert ";2000" not in page
+
+
+def test_a_post_published_while_its_status_is_read_never_reads_as_not_published(
+    api, writer_token, reviewer_token, monkeypatch
+):
+    post = call(api, "POST", "/posts", writer_token, json=sample()).json
+    call(api, "POST", f"/posts/{post['id']}/submit", writer_token)
+    approved = call(api, "POST", f"/posts/{post['id']}/decision", reviewer_token, json=APPROVE)
+    assert approved.json["publication"] == {"status": "queued"}
+    # A worker finishes the job while the request reads: after the post is loaded, before its
+    # job is (the worker has a session of its own, as in a process of its own).
+    latest_job = outbox.latest_job
+
+    def a_worker_finishes_first(of_post):
+        def publish() -> None:
+            with api.app_context():
+                assert publisher.run(latest_job(db.session.get(Post, of_post.id)).id)
+
+        worker = threading.Thread(target=publish)
+        worker.start()
+        worker.join(30)
+        return latest_job(of_post)
+
+    monkeypatch.setattr(outbox, "latest_job", a_worker_finishes_first)
+    status = call(api, "GET", f"/posts/{post['id']}/publication", writer_token).json
+    # On PostgreSQL each statement reads what is committed by then: the job is done, and so
+    # is its post; SQLite reads the whole request in one snapshot, from before the job.
+    assert status["status"] in ("queued", "live"), status
+    monkeypatch.undo()
+    assert call(api, "GET", f"/posts/{post['id']}/publication", writer_token).json["status"] == (
+        "live"
+    )
