@@ -108,7 +108,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             # tested on each backend beneath it. It runs on the first backend asked for: by
             # default SQLite, the embedded default a new user opens first.
             backends = backends[:1]
+        elif metafunc.module.__name__.startswith("tests.web.") and not _lists(metafunc.module):
+            # A view's answer (its page, form, redirect or refusal) does not depend on the
+            # database: it is checked on the first backend asked for. Each backend runs what
+            # the answer is made of: the operations beneath (tests/operations, api, tasks,
+            # site), the lists' queries (the modules of _lists), and every route's answer to
+            # hostile input (tests/product/test_bad_input.py, test_security_input.py).
+            backends = backends[:1]
         metafunc.parametrize("backend", backends, scope="session")
+
+
+# The view tests of the desk's lists (their filters, orders, pages and query counts): they run
+# on each backend, as each database sorts, compares and pages in its own way.
+LIST_MODULES = {
+    "test_desk",
+    "test_desk_rows",
+    "test_due_for_review",
+    "test_audit_log",
+    "test_review_queue",
+    "test_subscribers",
+    "test_notifications",
+}
+
+
+def _lists(module: Any) -> bool:
+    name = module.__name__.rsplit(".", 1)[-1]
+    return name.endswith("_scale") or name in LIST_MODULES
 
 
 @pytest.fixture(scope="session")
