@@ -60,6 +60,26 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On each backend, the longest tests (those that start processes or drive a browser)
+    first: with several test processes, one started last would run alone at the end while
+    the others sit idle. The backends stay apart, in pytest's order (each has its database)."""
+    first_seen: dict[str, int] = {}
+    for item in items:
+        first_seen.setdefault(_backend(item), len(first_seen))
+    items.sort(key=lambda item: (first_seen[_backend(item)], not _long(item)))
+
+
+def _backend(item: pytest.Item) -> str:
+    callspec = getattr(item, "callspec", None)
+    return str(callspec.params.get("backend", "")) if callspec else ""
+
+
+def _long(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("slow") is not None or "live_server" in fixtures
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--db", default="sqlite,postgres", help="comma-separated database backends to test"
