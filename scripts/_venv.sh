@@ -10,10 +10,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 PIP=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
-# uv (from PyPI, into the venv) installs the same packages in about half
-# pip's time; pip does it where uv cannot be had. Both compile the packages' bytecode.
-if [ -x .venv/bin/uv ] || "${PIP[@]}" uv >/dev/null 2>&1; then
-  .venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode -e ".[$EXTRAS]"
+# uv (from PyPI, into the venv) installs the same packages in about half pip's time; pip does
+# it where uv cannot be had or fails. Both compile the packages' bytecode.
+if { [ -x .venv/bin/uv ] || "${PIP[@]}" uv >/dev/null 2>&1; } \
+  && .venv/bin/uv pip install --quiet --python .venv/bin/python --compile-bytecode -e ".[$EXTRAS]"; then
+  :
 else
   "${PIP[@]}" --upgrade pip
   "${PIP[@]}" -e ".[$EXTRAS]"
