@@ -8,6 +8,7 @@ Redis fails the run; on a laptop the tests that need it are skipped with the rea
 from __future__ import annotations
 
 import copy
+import functools
 import gc
 import json
 import os
@@ -25,6 +26,7 @@ from argon2 import PasswordHasher
 from flask import g
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
+from sqlalchemy.dialects import postgresql
 
 from editorial import create_app
 from editorial.config import broker_settings
@@ -248,7 +250,7 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
 def _empty_tables() -> None:
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(_POSTGRES_EMPTYING or _postgres_emptying(conn.dialect))
+            conn.exec_driver_sql(_postgres_emptying())
             conn.commit()
             return
         # Posts and revisions point at each other: check the foreign keys at commit only.
@@ -258,16 +260,13 @@ def _empty_tables() -> None:
         conn.commit()
 
 
-_POSTGRES_EMPTYING = ""
-
-
-def _postgres_emptying(dialect: sa.Dialect) -> str:
+@functools.cache
+def _postgres_emptying() -> str:
     """What empties every table on PostgreSQL, in one round trip: each table's rows deleted,
     the tables that point at them first, and every sequence started again (ids from 1, as in
     a new database). DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE makes new
     files for every table and index (some 0.15 s a test, a third of the test's time). Posts
     and their revisions point at each other: a post's pointers are cleared first."""
-    global _POSTGRES_EMPTYING
     post = db.metadata.tables["post"]
     pointers = {
         fk.parent.name: None
@@ -277,14 +276,14 @@ def _postgres_emptying(dialect: sa.Dialect) -> str:
     statements = [post.update().values(state="draft", **pointers)]
     statements += [table.delete() for table in reversed(db.metadata.sorted_tables)]
     literal = {"literal_binds": True}
+    dialect = postgresql.dialect()
     sql = [str(s.compile(dialect=dialect, compile_kwargs=literal)) for s in statements]
     sql.append(
         "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, "
         "1, false) "
         "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
     )
-    _POSTGRES_EMPTYING = ";\n".join(sql)
-    return _POSTGRES_EMPTYING
+    return ";\n".join(sql)
 
 
 @pytest.fixture

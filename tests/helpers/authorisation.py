@@ -355,42 +355,46 @@ def sweep(world: World, states: tuple[str, ...] = STATES) -> dict[tuple[str, str
     """(route, state, actor) -> the answer, for every route and actor in each of ``states``
     (the routes with no post are asked in the first state of STATES only)."""
     seen: dict[tuple[str, str | None, str], str] = {}
-    routes = _routes(world.app)
     changes = Changes(world.app)
     try:
         for state in states:
-            add_posts(world, state)
-            for actor in ACTORS:
-                sign_in(world, actor)
-            changes.reset()
-            for method, rule in routes:
-                about_a_post = _about_a_post(rule)
-                if not about_a_post and state != STATES[0]:
-                    continue
-                for actor in ACTORS:
-                    if method != "GET":
-                        changes.before()
-                    response = _send(world, actor, method, rule)
-                    changed = method != "GET" and changes.after()
-                    key = _key(method, rule)
-                    where_seen = state if about_a_post else None
-                    seen[(key, where_seen, actor)] = _outcome(response, changed)
-                    where = f"{key} as {actor} in {state}"
-                    assert response.status_code != 500, where
-                    if rule.endpoint != "sitefiles.serve":  # the public site shows what is live
-                        page = response.get_data(as_text=True)
-                        for owner in MUST_NOT_SEE.get(actor, ()):
-                            assert SECRET[owner] not in page, f"{where}: {owner}'s post leaked"
-                    if changed:  # start again from a clean world: the same people, a fresh post
-                        if changed & {"user", "user_role"}:
-                            _restore_people(world)
-                        owner = "author_rv" if actor == "author_rv" and about_a_post else "author"
-                        if changed - PEOPLE_TABLES:
-                            world.posts[owner] = _one_post(world, owner, state)
-                        else:  # the post is as it was: a new invitation and token will do
-                            world.posts[owner] |= _unused(world)
-                        sign_in(world, actor)
-                        changes.reset()
+            _sweep_state(world, state, changes, seen)
     finally:
         changes.close()
     return seen
+
+
+def _sweep_state(
+    world: World, state: str, changes: Changes, seen: dict[tuple[str, str | None, str], str]
+) -> None:
+    add_posts(world, state)
+    for actor in ACTORS:
+        sign_in(world, actor)
+    changes.reset()
+    for method, rule in _routes(world.app):
+        about_a_post = _about_a_post(rule)
+        if not about_a_post and state != STATES[0]:
+            continue
+        for actor in ACTORS:
+            if method != "GET":
+                changes.before()
+            response = _send(world, actor, method, rule)
+            changed = method != "GET" and changes.after()
+            key = _key(method, rule)
+            seen[(key, state if about_a_post else None, actor)] = _outcome(response, changed)
+            where = f"{key} as {actor} in {state}"
+            assert response.status_code != 500, where
+            if rule.endpoint != "sitefiles.serve":  # the public site shows what is live
+                page = response.get_data(as_text=True)
+                for owner in MUST_NOT_SEE.get(actor, ()):
+                    assert SECRET[owner] not in page, f"{where}: {owner}'s post leaked"
+            if changed:  # start again from a clean world: the same people, a fresh post
+                if changed & {"user", "user_role"}:
+                    _restore_people(world)
+                owner = "author_rv" if actor == "author_rv" and about_a_post else "author"
+                if changed - PEOPLE_TABLES:
+                    world.posts[owner] = _one_post(world, owner, state)
+                else:  # the post is as it was: a new invitation and token will do
+                    world.posts[owner] |= _unused(world)
+                sign_in(world, actor)
+                changes.reset()
