@@ -18,7 +18,7 @@ from editorial.domain.workflow import PostState
 from editorial.models import Post, User, db
 from editorial.operations import posts
 from tests.conftest import sample
-from tests.helpers.browser import playwright_expect, sign_in
+from tests.helpers.browser import axe_violations, playwright_expect, sign_in
 
 VERDICT = "It earns this place because it is quick to learn, well documented and dependable."
 
@@ -321,3 +321,16 @@ def test_resized_text_areas_survive_adding_rows_without_a_csp_violation(
     page.get_by_role("button", name="Add an entry").click()
     expect(page.locator("#entries-4-name")).to_be_focused()
     page.wait_for_timeout(300)  # a violation is reported after the swap settles
+
+
+def test_the_accessibility_check_reports_a_violation_in_full(page: Any) -> None:
+    """axe-core as the browser tests run it finds what it should, on every element: a page with
+    two unlabelled fields is a violation naming both (no page of the desk is checked by a
+    checker that would pass anything)."""
+    page.set_content(
+        '<!doctype html><html lang="en"><head><title>Form</title></head><body><main>'
+        '<h1>Form</h1><input id="first"><input id="second"></main></body></html>'
+    )
+    violations = axe_violations(page)
+    assert len(violations) == 1 and violations[0].split(": ")[1].startswith("label (critical)")
+    assert "#first" in violations[0] and "#second" in violations[0]
