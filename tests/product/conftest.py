@@ -45,9 +45,10 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live_app(make_app: Callable[..., Any]) -> Any:
-    """The app the browser talks to: CSRF on, as in production."""
-    return make_app(EDITOR_AUTOSAVE_MS=400)
+def live_app(make_app: Callable[..., Any], request: pytest.FixtureRequest) -> Any:
+    """The app the browser talks to: CSRF on, as in production. A test parametrized
+    indirectly on ``live_app`` with a dict gets that configuration on top."""
+    return make_app(**{"EDITOR_AUTOSAVE_MS": 400, **getattr(request, "param", {})})
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ The app runs in a thread on a free port, on the run's test database, with CSRF o
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -190,6 +191,11 @@ def test_two_tabs_never_overwrite_each_other_silently(
         assert revision.content["summary"] == "Written in the second tab."
 
 
+# An autosave stores the change and clears the warning: if the module's 400 ms one fired
+# before the tab closed (a slow machine), no dialog would come. Here it never fires.
+@pytest.mark.parametrize(
+    "live_app", [{"EDITOR_AUTOSAVE_MS": 600_000}], indirect=True, ids=["no-autosave"]
+)
 def test_leaving_with_unsaved_changes_warns(page: Any, writer: str, draft: int) -> None:
     sign_in(page, writer)
     page.goto(f"/posts/{draft}/edit")
@@ -202,7 +208,12 @@ def test_leaving_with_unsaved_changes_warns(page: Any, writer: str, draft: int) 
     page.on("dialog", answer)
     page.get_by_label("Summary").press_sequentially("x")
     page.close(run_before_unload=True)
-    page.wait_for_timeout(200)
+    # The dialog reaches Python while Playwright is waited on: wait until it has come, up to
+    # a deadline, rather than a fixed time. A tab that closes without one fails the test
+    # (Playwright's TargetClosedError from the wait, or the assertion below).
+    deadline = time.monotonic() + 10
+    while not dialogs and not page.is_closed() and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert dialogs == ["beforeunload"]
 
 
