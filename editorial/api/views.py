@@ -94,7 +94,7 @@ def _post(post_id: int, allowed: Any = ops.can_view) -> Post:
 
 
 def _publication(post: Post) -> dict[str, Any]:
-    job = outbox.latest_job(post)
+    job = outbox.publishing_status(post)
     if job is not None and job.status == JobStatus.FAILED:
         return {"status": "failed", "error": job.last_error, "url": None}
     if job is not None and job.status == JobStatus.RUNNING:
@@ -103,14 +103,11 @@ def _publication(post: Post) -> dict[str, Any]:
         if job.not_before > ops.utcnow():
             return {"status": "scheduled", "scheduled_for": job.not_before.isoformat()}
         return {"status": "queued"}
-    # The post's live version is read after its job: a job is marked done in the transaction
-    # that puts its post live, so a job found done finds its post live. The post was loaded
-    # before; a worker that finished in between showed a post neither queued nor live.
-    live_revision, public_slug = outbox.live_version(post)
-    if live_revision is not None:
-        url = f"{current_app.config['SITE_URL']}posts/{public_slug}/" if public_slug else None
+    if post.published_revision_id is not None:  # read after its job (publishing_status)
+        slug = post.public_slug
+        url = f"{current_app.config['SITE_URL']}posts/{slug}/" if slug else None
         return {"status": "live", "url": url}
-    if public_slug:
+    if post.public_slug:
         return {"status": "retracted"}
     return {"status": "not_published"}
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -114,26 +113,16 @@ def latest_job(post: Post) -> PublishJob | None:
     )
 
 
-def live_version(post: Post) -> tuple[int | None, str | None]:
-    """The post's live version and public address as the database has them now (the post's
-    own attributes hold what was read when it was loaded)."""
-    row = db.session.execute(
-        sa.select(Post.published_revision_id, Post.public_slug).where(Post.id == post.id)
-    ).one()
-    return row.published_revision_id, row.public_slug
-
-
-def latest_jobs(page: Sequence[Post]) -> dict[int, PublishJob]:
-    """Each of these posts' most recent job, by post id (one query)."""
-    if not page:
-        return {}
-    newest = (
-        sa.select(sa.func.max(PublishJob.id))
-        .where(PublishJob.post_id.in_([p.id for p in page]))
-        .group_by(PublishJob.post_id)
-    )
-    jobs = db.session.scalars(sa.select(PublishJob).where(PublishJob.id.in_(newest)))
-    return {job.post_id: job for job in jobs}
+def publishing_status(post: Post) -> PublishJob | None:
+    """The post's most recent job, with the post's live version read after it: a job is marked
+    done in the transaction that puts its post live (or takes it down), so a job read as done
+    finds its post as the job left it. ``post`` was loaded before; a worker that finished in
+    between left it holding the version before (on PostgreSQL, which reads each statement
+    afresh), and a status read then showed a post published as "Not published"."""
+    job = latest_job(post)
+    if job is not None and job.status == JobStatus.DONE:
+        db.session.refresh(post, ["published_revision_id", "public_slug", "published_revision"])
+    return job
 
 
 def retry(job: PublishJob, actor: User) -> None:

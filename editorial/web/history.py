@@ -23,7 +23,7 @@ from editorial.domain.diff import diff_posts
 from editorial.models import Post, Revision, Role
 from editorial.operations import posts as ops
 from editorial.operations.audit import action_label, events_query
-from editorial.operations.outbox import latest_job
+from editorial.operations.outbox import publishing_status
 from editorial.operations.working_copy import working_copy
 from editorial.site.post_page import render_post_page
 from editorial.web.actions import attempt
@@ -81,7 +81,7 @@ def index(post_id: int) -> str:
         can_retract=current_user.has_role(Role.REVIEWER)
         or current_user.has_role(Role.ADMIN)
         or post.author_id == current_user.id,
-        publish_job=latest_job(post),
+        publish_job=publishing_status(post),
         form=EmptyForm(),
     )
 

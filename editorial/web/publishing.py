@@ -24,7 +24,8 @@ signed_in = role_required(Role.WRITER, Role.REVIEWER, Role.ADMIN)
 def status(post_id: int) -> str:
     """The status line (htmx polls it every few seconds while a job is under way)."""
     post = post_or_404(post_id)
-    return render_template("publishing/_publishing.html", post=post, job=outbox.latest_job(post))
+    job = outbox.publishing_status(post)
+    return render_template("publishing/_publishing.html", post=post, job=job)
 
 
 @bp.post("/publishing/retry")

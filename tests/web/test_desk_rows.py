@@ -5,9 +5,12 @@ phone's card layout."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 
+from editorial.models import db
+from editorial.operations import outbox
 from editorial.tasks import publishing as publisher
 from tests.conftest import PASSWORD, SITE_URL
 from tests.helpers.publisher import approve, content
@@ -70,3 +73,36 @@ def test_a_row_being_published_refreshes_its_state_and_status_together(
     auth.login(reviewer_email, PASSWORD)
     answer = client.get(f"/?row={post_id}", headers={"HX-Request": "true"})
     assert answer.status_code == 200 and answer.get_data(as_text=True) == ""
+
+
+def test_a_status_read_while_a_worker_finishes_shows_live_or_keeps_asking(
+    app, client, auth, create_post, writer, reviewer, site, monkeypatch
+):
+    """The status a writer polls while a job is under way, read as a worker finishes the job:
+    after the post is loaded, before its job is. It never reads as "Not published" (which
+    stops the polling, so the desk would say so until reloaded)."""
+    post = create_post(writer, content(1))
+    post_id, job_id = post.id, approve(post, reviewer).id
+    auth.login(writer.email, PASSWORD)
+    latest_job = outbox.latest_job
+
+    def a_worker_finishes_first(of_post):
+        def publish() -> None:  # in a session of its own, as in a worker process
+            with app.app_context():
+                assert publisher.run(job_id)
+
+        worker = threading.Thread(target=publish)
+        worker.start()
+        worker.join(30)
+        return latest_job(of_post)
+
+    monkeypatch.setattr(outbox, "latest_job", a_worker_finishes_first)
+    status = client.get(f"/posts/{post_id}/publishing").get_data(as_text=True)
+    assert "Not published" not in status
+    # PostgreSQL reads each statement afresh: the job is done and the post live. SQLite reads
+    # the request in one snapshot, from before the job: still queued, and still asking.
+    live = f'href="{SITE_URL}posts/{content(1)["slug"]}/">Live</a> (revision 1)'
+    assert live in status or ("Queued" in status and "hx-get" in status), status
+    monkeypatch.undo()
+    db.session.rollback()  # the test's requests share its session: the next one reads afresh
+    assert live in client.get(f"/posts/{post_id}/publishing").get_data(as_text=True)
