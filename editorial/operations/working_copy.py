@@ -7,10 +7,6 @@ edits it never saw. An explicit save turns the edits into a revision and drops t
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import sqlalchemy as sa
-
 from editorial.domain.errors import Conflict, PermissionDenied
 from editorial.models import Post, User, WorkingCopy, db, utcnow
 from editorial.operations.audit import record
@@ -21,19 +17,6 @@ def working_copy(post: Post) -> WorkingCopy | None:
     """The post's autosaved edits, if any."""
     copy = db.session.get(WorkingCopy, post.id)
     return copy if copy is not None and copy.form_data is not None else None
-
-
-def autosaved_at(posts: list[Post]) -> dict[int, datetime]:
-    """When each of ``posts`` that has autosaved edits last had them saved (one statement)."""
-    rows = db.session.execute(
-        sa.select(WorkingCopy.post_id, WorkingCopy.saved_at).where(
-            WorkingCopy.post_id.in_([post.id for post in posts]),
-            # A discarded copy keeps its row with JSON null (sa.JSON stores None so).
-            WorkingCopy.form_data.is_not(None),
-            sa.cast(WorkingCopy.form_data, sa.Text) != "null",
-        )
-    )
-    return {post_id: saved_at for post_id, saved_at in rows}
 
 
 def check_working_version(post: Post, seen: int) -> None:
