@@ -63,7 +63,11 @@ def test_worker_publishes_on_the_embedded_broker_as_fast_as_jobs_come(desk_for):
     # From the approval to the worker starting the job (run() stamps the job done with the
     # moment it started).
     waited = sorted((job.finished_at - job.created_at).total_seconds() for job in jobs)
-    assert waited[len(waited) // 2] < 0.25, f"the worker waited for jobs: {waited} s"
+    # The median is some 0.03 s here, but a loaded machine can make three of five exceed
+    # 0.25 s. With kombu's 1 s poll (the regression this guards) each job waits about 1 s
+    # less the time the test takes from one job's end to the next approval: a median of
+    # 0.82-0.90 s measured, so 0.8 s would hardly catch it; 0.5 s still does, with room.
+    assert waited[len(waited) // 2] < 0.5, f"the worker waited for jobs: {waited} s"
 
 
 def test_the_embedded_broker_survives_a_message_still_being_written(desk_for):
