@@ -268,7 +268,16 @@ def test_a_real_worker_killed_mid_batch_misses_nobody_and_mails_nobody_twice(
             assert sorted(set(recipients)) == [f"r{n:02}@example.org" for n in range(count)]
             # Only a message SMTP had taken when the worker died can come twice.
             assert len(recipients) <= count + 1, recipients
-            assert db.session.get(Mailing, mailing_id).finished_at is not None
+            # The worker marks the mailing finished after its last message, in a commit of
+            # its own: wait for that, up to a deadline, rather than assume 0.5 s was enough.
+            deadline = time.monotonic() + 30
+            while True:
+                finished_at = db.session.get(Mailing, mailing_id).finished_at
+                db.session.rollback()  # read afresh next time; hold nothing the worker needs
+                if finished_at is not None or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert finished_at is not None
     finally:
         for worker in workers:
             if worker.poll() is None:
