@@ -204,10 +204,8 @@ def test_a_republished_post_keeps_its_address_and_feed_id_and_shows_the_correcti
     assert (item["id"], item["url"]) == (feed_id, f"{SITE_URL}posts/{url}/")
     assert item["date_modified"].startswith(later.strftime("%Y-%m-%dT%H:%M:%S"))
     assert item["date_published"].startswith(first_at.strftime("%Y-%m-%dT%H:%M:%S"))
-    assert [p.correction is not None for p in db.session.scalars(sa.select(Publication))] == [
-        False,
-        True,
-    ]
+    publications = db.session.scalars(sa.select(Publication).order_by(Publication.id))
+    assert [p.correction is not None for p in publications] == [False, True]
 
 
 # --- retraction -------------------------------------------------------------------------------
