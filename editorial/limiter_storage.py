@@ -13,7 +13,10 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 
+from flask import Flask
+from flask_limiter import Limiter
 from limits.storage import Storage
 
 PRUNE_EVERY = 60.0  # seconds between deletions of expired counters, per process
@@ -120,3 +123,20 @@ class SQLiteStorage(Storage):
 
     def clear(self, key: str) -> None:
         self._connection().execute("DELETE FROM counters WHERE key = ?", (key,))
+
+
+def app_limiter(app: Flask, key: Callable[[], str], name: str) -> Limiter:
+    """A limiter of ``app`` for one of its parts, counting under its own ``name`` in the app's
+    throttle storage (this module's when the URI is ``sqlite://``). No limit applies until the
+    caller sets one; an answer carries the limit's headers (a 429, Retry-After). A storage
+    outage counts in memory meanwhile, rather than refusing everyone or failing."""
+    return Limiter(
+        key,
+        app=app,
+        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        key_prefix=app.config["RATELIMIT_KEY_PREFIX"] + "-" + name,
+        headers_enabled=True,
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        default_limits=[],
+    )

@@ -11,7 +11,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, g, jsonify, render_template, request
-from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from pydantic import ValidationError
 
@@ -24,6 +23,7 @@ from editorial.domain.errors import Conflict, InvalidInput, PermissionDenied, Re
 from editorial.domain.interchange import RankingPost, json_schema, parse_post
 from editorial.domain.workflow import PostState
 from editorial.extensions import csrf, db
+from editorial.limiter_storage import app_limiter
 from editorial.models import JobStatus, Post, Role, User
 from editorial.operations import outbox, review
 from editorial.operations import posts as ops
@@ -305,16 +305,7 @@ def _rate_limit_key() -> str:
 
 def init_app(app: Flask) -> None:
     """Register the API with its per-token rate limit (429 with Retry-After)."""
-    limiter = Limiter(
-        _rate_limit_key,
-        app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        key_prefix=app.config["RATELIMIT_KEY_PREFIX"] + "-api",
-        headers_enabled=True,
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-        default_limits=[],
-    )
+    limiter = app_limiter(app, _rate_limit_key, "api")
     limiter.limit(app.config["API_RATE_LIMIT"])(bp)
     for view in (docs, openapi_document, schema_document):  # public documents, no token
         limiter.exempt(view)

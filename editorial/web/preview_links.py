@@ -18,10 +18,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_limiter import Limiter
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from editorial.limiter_storage import app_limiter
 from editorial.models import Post, PreviewLink, Role, db, utcnow
 from editorial.operations import preview_links as previews
 from editorial.operations.working_copy import working_copy
@@ -161,16 +161,7 @@ def init_app(app: Flask) -> None:
     """Register both blueprints, with a limit on how often one link may be opened."""
     app.register_blueprint(bp)
     app.register_blueprint(shared)
-    limiter = Limiter(
-        _limit_key,
-        app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        key_prefix=app.config["RATELIMIT_KEY_PREFIX"] + "-preview",
-        headers_enabled=True,
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-        default_limits=[],
-    )
+    limiter = app_limiter(app, _limit_key, "preview")
     app.view_functions["shared_preview.view"] = limiter.limit(_rate_limit)(view)
 
 

@@ -15,12 +15,12 @@ import hashlib
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, render_template, request
-from flask_limiter import Limiter
 from werkzeug.exceptions import HTTPException
 
 from editorial.domain import addresses
 from editorial.domain.errors import InvalidInput
 from editorial.extensions import csrf, db
+from editorial.limiter_storage import app_limiter
 from editorial.models import Subscriber, SubscriberStatus
 from editorial.operations import subscriptions
 from editorial.web.actions import attempt
@@ -178,16 +178,7 @@ def _client_key() -> str:
 def init_app(app: Flask) -> None:
     """Register the blueprint, with the form's limits per client and per address."""
     app.register_blueprint(bp)
-    limiter = Limiter(
-        _client_key,
-        app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-        key_prefix=app.config["RATELIMIT_KEY_PREFIX"] + "-subscribe",
-        headers_enabled=True,
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-        default_limits=[],
-    )
+    limiter = app_limiter(app, _client_key, "subscribe")
     view = app.view_functions["subscriptions.subscribe"]
     view = limiter.limit(_client_limit, key_func=_client_key)(view)
     # No address, nobody to protect: the form is refused and the client limit still counts it.
