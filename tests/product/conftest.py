@@ -123,7 +123,9 @@ def shots(request: pytest.FixtureRequest) -> Iterator[Shots]:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     directory = ROOT / "test-results" / "screenshots" / name
     shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    # rmtree ignores its errors and may leave the folder (a file it could not remove, or one
+    # written into it meanwhile): that is no reason to fail the test.
+    directory.mkdir(parents=True, exist_ok=True)
     taken = Shots(directory)
     yield taken
     assert not taken.violations, "axe-core found accessibility violations:\n" + "\n".join(
