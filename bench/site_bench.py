@@ -179,7 +179,7 @@ print(json.dumps({"seconds": t2 - t1, "with_startup": t2 - t0, "steps": steps,
 
 PUBLISH_ONE = """
 import collections, functools, gc, json, time, statistics
-from editorial.site import build, feeds, pages
+from editorial.site import build, feeds, pages, post_page
 steps = collections.defaultdict(float)
 statements = collections.Counter()
 on, counting, inner = [False], [False], []
@@ -215,7 +215,7 @@ def collecting(phase, info):
 gc.callbacks.append(collecting)
 
 timed(build, "write_post", "the post's page")
-timed(pages, "scoring", "the page's weights, totals and who wins")
+timed(post_page, "scoring", "the page's weights, totals and who wins")
 timed(pages, "home_page", "home page")
 timed(pages, "archive_page", "archive page")
 timed(pages, "tag_name", "tag pages")
