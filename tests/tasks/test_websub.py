@@ -23,7 +23,6 @@ from editorial.operations import outbox, websub
 from editorial.tasks import publishing as publisher
 from editorial.tasks.websub import ping as ping_task
 from tests.conftest import SITE_URL
-from tests.helpers.processes import free_port
 from tests.helpers.publisher import approve, content, edit
 from tests.helpers.websub import HubProcess, StandInHub, serving, subscriber
 
@@ -130,8 +129,17 @@ def test_a_hub_that_fails_is_asked_again_later_for_what_it_did_not_take(stand_in
     assert 0 <= retry["countdown"] <= 2  # the first retry; each later one waits up to twice more
 
 
-def test_a_hub_that_is_down_is_retried_and_one_that_refuses_is_not(stand_in_hub, retries):
-    down = f"http://127.0.0.1:{free_port()}/hub"
+@pytest.fixture
+def down() -> Iterator[str]:
+    """A hub address where nothing listens, for the whole test: its port is held bound and
+    not listening, so a connection is refused (a port found free and let go could be taken
+    by another test's server in between)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}/hub"
+
+
+def test_a_hub_that_is_down_is_retried_and_one_that_refuses_is_not(stand_in_hub, retries, down):
     with pytest.raises(Retry):
         ping_task.run(down, _feeds(""))
     assert retries[0]["args"] == (down, _feeds(""))
@@ -143,8 +151,7 @@ def test_a_hub_that_is_down_is_retried_and_one_that_refuses_is_not(stand_in_hub,
     assert stand_in_hub.topics() == feeds and retries == []
 
 
-def test_the_task_gives_up_after_its_last_retry(retries):
-    down = f"http://127.0.0.1:{free_port()}/hub"
+def test_the_task_gives_up_after_its_last_retry(retries, down):
     ping_task.push_request(retries=ping_task.max_retries)
     try:
         ping_task.run(down, _feeds(""))
