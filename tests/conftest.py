@@ -63,13 +63,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """On each backend, the longest tests (those that start processes or drive a browser)
-    first: with several test processes, one started last would run alone at the end while
-    the others sit idle. The backends stay apart, in pytest's order (each has its database)."""
+    """The longest tests (those that start processes or drive a browser) first: with several
+    test processes, one started last would run alone at the end while the others sit idle.
+    The tests with no database come first of all (pytest put them last, and among them the
+    console script's and the worker's, which start processes); then each backend's, apart and
+    in pytest's order (each has its database), its longest first."""
     first_seen: dict[str, int] = {}
     for item in items:
         first_seen.setdefault(_backend(item), len(first_seen))
-    items.sort(key=lambda item: (first_seen[_backend(item)], not _long(item)))
+    items.sort(key=lambda item: (_backend(item) != "", first_seen[_backend(item)], not _long(item)))
 
 
 def _backend(item: pytest.Item) -> str:
