@@ -60,6 +60,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "publisher: the app fixture publishes to the site fixture's folder, at SITE_URL, "
         "through a private embedded queue",
     )
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): the tests run on SQLite alone, and are not made for another "
+        "backend (the reason says why their answers do not vary by it)",
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -125,7 +130,9 @@ def _cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = [b.strip() for b in metafunc.config.getoption("--db").split(",") if b.strip()]
-        if "browser" in metafunc.fixturenames and metafunc.module.__name__.startswith(
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            backends = [b for b in backends if b == "sqlite"]
+        elif "browser" in metafunc.fixturenames and metafunc.module.__name__.startswith(
             "tests.product."
         ):
             # A browser test checks what a person sees and does; every operation it drives is

@@ -26,11 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _sqlite_only(backend: str) -> None:
-    # Session-scoped and autouse, so it runs before a PostgreSQL database is made for nothing.
-    if backend != "sqlite":
-        pytest.skip("the throttle tests run on SQLite only: the counts live outside the database")
+pytestmark = pytest.mark.sqlite_only("the counts live outside the database")
 
 
 # --- The API: one bucket per token identity, or per client address without one -------------

@@ -46,11 +46,7 @@ BOUNDED = settings(
 )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _sqlite_only(backend: str) -> None:
-    # Session-scoped and autouse, so it runs before a PostgreSQL database is made for nothing.
-    if backend != "sqlite":
-        pytest.skip("the schema tests run on SQLite only: the API's answers do not vary by it")
+pytestmark = pytest.mark.sqlite_only("the API's answers do not vary by it")
 
 
 @pytest.fixture
